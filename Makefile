@@ -1,0 +1,41 @@
+# make demo | make test | make lint
+# Each target installs what it needs: Debian's PostgreSQL extensions (as root),
+# a virtualenv with the package and its test and lint tools.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PG_STAMP := .pg-ready
+
+.PHONY: demo test lint setup postgres clean
+
+setup: $(STAMP) $(PG_STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[binary,test,lint]'
+	touch $@
+
+$(PG_STAMP): scripts/install-postgres.sh
+	bash scripts/install-postgres.sh
+	touch $@
+
+postgres:
+	bash scripts/install-postgres.sh
+
+demo: setup
+	$(BIN)/pyrunlog demo
+
+test: setup
+	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=90 $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check pyrunlog tests
+	$(BIN)/ruff format --check pyrunlog tests
+	$(BIN)/mypy pyrunlog
+	$(BIN)/sqlfluff lint sql
+
+clean:
+	rm -rf $(VENV) $(PG_STAMP) .pytest_cache .mypy_cache .ruff_cache .coverage* dist build

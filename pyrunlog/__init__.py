@@ -1,0 +1,40 @@
+"""pyrunlog: a Postgres-native run log and scheduler for data syncs."""
+
+from __future__ import annotations
+
+from pyrunlog.aio import AsyncRunContext, AsyncRunLog
+from pyrunlog.errors import (
+    AlreadyRunning,
+    DuplicatePeriod,
+    InvalidArgument,
+    MigrationError,
+    NotRunning,
+    PermissionDenied,
+    RunLogError,
+    RunNotFound,
+)
+from pyrunlog.migrate import migrate
+from pyrunlog.models import RunStatus, SyncRun, Trigger
+from pyrunlog.repository import RunContext, RunLog
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlreadyRunning",
+    "AsyncRunContext",
+    "AsyncRunLog",
+    "DuplicatePeriod",
+    "InvalidArgument",
+    "MigrationError",
+    "NotRunning",
+    "PermissionDenied",
+    "RunContext",
+    "RunLog",
+    "RunLogError",
+    "RunNotFound",
+    "RunStatus",
+    "SyncRun",
+    "Trigger",
+    "__version__",
+    "migrate",
+]

@@ -1,0 +1,5 @@
+"""`python -m pyrunlog` runs the CLI."""
+
+from pyrunlog.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""Render runs for people: a rich table, and JSON for scripts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from rich.table import Table
+
+from pyrunlog.models import RunStatus, SyncRun
+
+STATUS_STYLE = {
+    RunStatus.QUEUED: "cyan",
+    RunStatus.RUNNING: "blue",
+    RunStatus.SUCCEEDED: "green",
+    RunStatus.PARTIAL: "yellow",
+    RunStatus.FAILED: "red",
+    RunStatus.CANCELLED: "magenta",
+    RunStatus.TIMED_OUT: "red",
+}
+
+
+def runs_table(runs: Sequence[SyncRun], title: str | None = None) -> Table:
+    """A table of runs: integration, status, start, duration, records, drift, error."""
+    table = Table(title=title)
+    for column in ("org", "integration", "run", "status", "started", "duration",
+                   "processed", "failed", "drift", "error"):  # fmt: skip
+        table.add_column(column)
+    for run in runs:
+        table.add_row(
+            str(run.org_id)[:8],
+            run.integration_type,
+            str(run.id),
+            f"[{STATUS_STYLE[run.status]}]{run.status.value}[/]",
+            run.started_at.strftime("%Y-%m-%d %H:%M:%S") if run.started_at else "-",
+            _seconds(run.duration_seconds),
+            str(run.records_processed),
+            str(run.records_failed),
+            _seconds(run.drift_seconds),
+            (run.error_message or "").splitlines()[0][:60] if run.error_message else "",
+        )
+    return table
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}s"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, UUID)):
+        return str(value) if isinstance(value, UUID) else value.isoformat()
+    return value
+
+
+def runs_json(runs: Sequence[SyncRun]) -> str:
+    """The runs as a JSON array of objects with the table's column names."""
+    return json.dumps(
+        [{k: _plain(v) for k, v in dataclasses.asdict(run).items()} for run in runs], indent=2
+    )

@@ -1,0 +1,84 @@
+"""Typed rows and enums of the run log."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+
+class RunStatus(str, enum.Enum):
+    """The status of a run (CHECK constraint of runlog.sync_run_log.status)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+
+    @property
+    def ended(self) -> bool:
+        """True for the statuses a run ends in."""
+        return self not in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class Trigger(str, enum.Enum):
+    """Who asked for a run."""
+
+    SCHEDULER = "scheduler"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """One row of runlog.sync_run_log."""
+
+    id: int
+    org_id: uuid.UUID
+    integration_type: str
+    status: RunStatus
+    triggered_by: Trigger
+    scheduled_for: datetime | None
+    idempotency_key: str | None
+    queued_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    heartbeat_at: datetime | None
+    records_processed: int
+    records_failed: int
+    error_message: str | None
+    worker_id: str | None
+    duration_seconds: float | None
+    drift_seconds: float | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> SyncRun:
+        """Build from a dict row of the table (or of a function returning it)."""
+        return cls(
+            id=row["id"],
+            org_id=row["org_id"],
+            integration_type=row["integration_type"],
+            status=RunStatus(row["status"]),
+            triggered_by=Trigger(row["triggered_by"]),
+            scheduled_for=row["scheduled_for"],
+            idempotency_key=row["idempotency_key"],
+            queued_at=row["queued_at"],
+            started_at=row["started_at"],
+            ended_at=row["ended_at"],
+            heartbeat_at=row["heartbeat_at"],
+            records_processed=row["records_processed"],
+            records_failed=row["records_failed"],
+            error_message=row["error_message"],
+            worker_id=row["worker_id"],
+            duration_seconds=_to_float(row["duration_seconds"]),
+            drift_seconds=_to_float(row["drift_seconds"]),
+        )
+
+
+def _to_float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)

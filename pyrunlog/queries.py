@@ -1,0 +1,177 @@
+"""Every SQL statement the package sends, in one place.
+
+Each function names the SQL function it calls and returns the statement with
+its parameters; the repositories only execute them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pyrunlog.models import RunStatus, Trigger
+from pyrunlog.sanitize import error_text
+
+
+@dataclass(frozen=True)
+class Query:
+    """A statement and its named parameters."""
+
+    sql: str
+    params: dict[str, Any]
+
+
+def _value(item: Any) -> Any:
+    return item.value if isinstance(item, (RunStatus, Trigger)) else item
+
+
+def set_claims(org_id: uuid.UUID, role: str | None) -> Query:
+    """Scope the current transaction to one organisation (and optionally a role)."""
+    claims = json.dumps({"org_id": str(org_id)})
+    if role is None:
+        return Query(
+            "SELECT pg_catalog.set_config('request.jwt.claims', %(claims)s, true)",
+            {"claims": claims},
+        )
+    return Query(
+        "SELECT pg_catalog.set_config('request.jwt.claims', %(claims)s, true),"
+        " pg_catalog.set_config('role', %(role)s, true)",
+        {"claims": claims, "role": role},
+    )
+
+
+def _new_run(
+    function: str,
+    org_id: uuid.UUID,
+    integration_type: str,
+    triggered_by: Trigger | str,
+    scheduled_for: datetime | None,
+    idempotency_key: str | None,
+) -> Query:
+    return Query(
+        f"SELECT * FROM {function}(%(org_id)s, %(integration_type)s, %(triggered_by)s,"
+        " %(scheduled_for)s, %(idempotency_key)s)",
+        {
+            "org_id": org_id,
+            "integration_type": integration_type,
+            "triggered_by": _value(triggered_by),
+            "scheduled_for": scheduled_for,
+            "idempotency_key": idempotency_key,
+        },
+    )
+
+
+def start_run(
+    org_id: uuid.UUID,
+    integration_type: str,
+    triggered_by: Trigger | str,
+    scheduled_for: datetime | None,
+    idempotency_key: str | None,
+) -> Query:
+    """runlog.start_run."""
+    return _new_run(
+        "runlog.start_run", org_id, integration_type, triggered_by, scheduled_for, idempotency_key
+    )
+
+
+def request_sync(
+    org_id: uuid.UUID,
+    integration_type: str,
+    triggered_by: Trigger | str,
+    scheduled_for: datetime | None,
+    idempotency_key: str | None,
+) -> Query:
+    """runlog.request_sync."""
+    return _new_run(
+        "runlog.request_sync",
+        org_id,
+        integration_type,
+        triggered_by,
+        scheduled_for,
+        idempotency_key,
+    )
+
+
+def finish_run(
+    run_id: int,
+    status: RunStatus | str,
+    records_processed: int | None,
+    records_failed: int | None,
+    error_message: str | None,
+) -> Query:
+    """runlog.finish_run; the error text is made storable first."""
+    return Query(
+        "SELECT * FROM runlog.finish_run(%(run_id)s, %(status)s, %(records_processed)s,"
+        " %(records_failed)s, %(error_message)s)",
+        {
+            "run_id": run_id,
+            "status": _value(status),
+            "records_processed": records_processed,
+            "records_failed": records_failed,
+            "error_message": None if error_message is None else error_text(error_message),
+        },
+    )
+
+
+def heartbeat(run_id: int, records_processed: int | None, records_failed: int | None) -> Query:
+    """runlog.heartbeat."""
+    return Query(
+        "SELECT * FROM runlog.heartbeat(%(run_id)s, %(records_processed)s, %(records_failed)s)",
+        {
+            "run_id": run_id,
+            "records_processed": records_processed,
+            "records_failed": records_failed,
+        },
+    )
+
+
+def last_runs(org_id: uuid.UUID | None) -> Query:
+    """runlog.last_runs."""
+    return Query("SELECT * FROM runlog.last_runs(%(org_id)s::uuid)", {"org_id": org_id})
+
+
+def run_history(
+    org_id: uuid.UUID | None,
+    integration_type: str | None,
+    max_rows: int,
+    before_id: int | None,
+) -> Query:
+    """runlog.run_history."""
+    return Query(
+        "SELECT * FROM runlog.run_history(%(org_id)s::uuid, %(integration_type)s::text,"
+        " %(max_rows)s::integer, %(before_id)s::bigint)",
+        {
+            "org_id": org_id,
+            "integration_type": integration_type,
+            "max_rows": max_rows,
+            "before_id": before_id,
+        },
+    )
+
+
+def claim_next(worker_id: str, integration_types: Sequence[str] | None) -> Query:
+    """runlog.claim_next."""
+    return Query(
+        "SELECT * FROM runlog.claim_next(%(worker_id)s, %(integration_types)s::text[])",
+        {
+            "worker_id": worker_id,
+            "integration_types": None if integration_types is None else list(integration_types),
+        },
+    )
+
+
+def cancel_run(run_id: int, reason: str | None) -> Query:
+    """runlog.cancel_run; the reason is made storable first."""
+    return Query(
+        "SELECT * FROM runlog.cancel_run(%(run_id)s, %(reason)s)",
+        {"run_id": run_id, "reason": None if reason is None else error_text(reason)},
+    )
+
+
+def version() -> Query:
+    """runlog.version."""
+    return Query("SELECT runlog.version() AS version", {})

@@ -1,0 +1,255 @@
+"""RunLog: the typed, synchronous caller of the runlog SQL API."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from pyrunlog import queries
+from pyrunlog.errors import NotRunning, wrap_exceptions
+from pyrunlog.models import RunStatus, SyncRun, Trigger
+from pyrunlog.outcome import FALLBACK_ERROR, Progress, ending
+
+Conn = psycopg.Connection[Any]
+
+
+class RunLog:
+    """Calls the runlog functions over a connection pool.
+
+    Every call runs in a transaction of its own, unless ``conn=`` passes the
+    caller's connection, which then owns the transaction. ``for_org`` returns a
+    view scoped to one organisation: each call sets the org claim for its own
+    transaction only, so a pooled connection never carries it to the next user.
+    """
+
+    def __init__(
+        self,
+        source: str | ConnectionPool,
+        *,
+        org_id: uuid.UUID | None = None,
+        role: str | None = None,
+    ) -> None:
+        if isinstance(source, str):
+            self._pool = ConnectionPool(source, min_size=1, max_size=8, open=True)
+            self._owns_pool = True
+        else:
+            self._pool = source
+            self._owns_pool = False
+        self._org_id = org_id
+        self._role = role
+
+    def close(self) -> None:
+        """Close the pool if this RunLog created it."""
+        if self._owns_pool:
+            self._pool.close()
+
+    def __enter__(self) -> RunLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def for_org(self, org_id: uuid.UUID, role: str | None = None) -> RunLog:
+        """A view that acts as a reader of one organisation (same pool)."""
+        scoped = RunLog(self._pool, org_id=org_id, role=role)
+        return scoped
+
+    # -- execution -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _connection(self, conn: Conn | None) -> Iterator[Conn]:
+        if conn is not None:
+            if self._org_id is None:
+                yield conn
+            else:
+                with conn.transaction():
+                    yield conn
+            return
+        with self._pool.connection() as pooled:
+            yield pooled
+
+    def _rows(self, query: queries.Query, conn: Conn | None) -> list[dict[str, Any]]:
+        with self._connection(conn) as c, wrap_exceptions(), c.cursor(row_factory=dict_row) as cur:
+            if self._org_id is not None:
+                claims = queries.set_claims(self._org_id, self._role)
+                cur.execute(claims.sql, claims.params)
+            cur.execute(query.sql, query.params)
+            return cur.fetchall()
+
+    def _runs(self, query: queries.Query, conn: Conn | None) -> list[SyncRun]:
+        return [SyncRun.from_row(row) for row in self._rows(query, conn) if row["id"] is not None]
+
+    def _run(self, query: queries.Query, conn: Conn | None) -> SyncRun:
+        runs = self._runs(query, conn)
+        assert len(runs) == 1, f"expected one run, got {len(runs)}"
+        return runs[0]
+
+    # -- the SQL API ---------------------------------------------------------
+
+    def start_run(
+        self,
+        org_id: uuid.UUID,
+        integration_type: str,
+        triggered_by: Trigger | str = Trigger.MANUAL,
+        scheduled_for: datetime | None = None,
+        idempotency_key: str | None = None,
+        *,
+        conn: Conn | None = None,
+    ) -> SyncRun:
+        """runlog.start_run: a running run, started now."""
+        query = queries.start_run(
+            org_id, integration_type, triggered_by, scheduled_for, idempotency_key
+        )
+        return self._run(query, conn)
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: RunStatus | str,
+        records_processed: int | None = None,
+        records_failed: int | None = None,
+        error_message: str | None = None,
+        *,
+        conn: Conn | None = None,
+    ) -> SyncRun:
+        """runlog.finish_run; any error text is stored (sanitised, cut to 2000)."""
+        query = queries.finish_run(run_id, status, records_processed, records_failed, error_message)
+        return self._run(query, conn)
+
+    def heartbeat(
+        self,
+        run_id: int,
+        records_processed: int | None = None,
+        records_failed: int | None = None,
+        *,
+        conn: Conn | None = None,
+    ) -> SyncRun:
+        """runlog.heartbeat; raises NotRunning once the run was cancelled or reaped."""
+        return self._run(queries.heartbeat(run_id, records_processed, records_failed), conn)
+
+    def request_sync(
+        self,
+        org_id: uuid.UUID,
+        integration_type: str,
+        triggered_by: Trigger | str = Trigger.MANUAL,
+        scheduled_for: datetime | None = None,
+        idempotency_key: str | None = None,
+        *,
+        conn: Conn | None = None,
+    ) -> SyncRun:
+        """runlog.request_sync: a queued run; workers are notified."""
+        query = queries.request_sync(
+            org_id, integration_type, triggered_by, scheduled_for, idempotency_key
+        )
+        return self._run(query, conn)
+
+    def claim_next(
+        self,
+        worker_id: str,
+        integration_types: Sequence[str] | None = None,
+        *,
+        conn: Conn | None = None,
+    ) -> SyncRun | None:
+        """runlog.claim_next: the claimed run, or None when nothing is due."""
+        runs = self._runs(queries.claim_next(worker_id, integration_types), conn)
+        return runs[0] if runs else None
+
+    def cancel_run(
+        self, run_id: int, reason: str | None = None, *, conn: Conn | None = None
+    ) -> SyncRun:
+        """runlog.cancel_run."""
+        return self._run(queries.cancel_run(run_id, reason), conn)
+
+    def last_runs(
+        self, org_id: uuid.UUID | None = None, *, conn: Conn | None = None
+    ) -> list[SyncRun]:
+        """runlog.last_runs: the latest started run per integration."""
+        return self._runs(queries.last_runs(org_id), conn)
+
+    def run_history(
+        self,
+        org_id: uuid.UUID | None = None,
+        integration_type: str | None = None,
+        max_rows: int = 50,
+        before_id: int | None = None,
+        *,
+        conn: Conn | None = None,
+    ) -> list[SyncRun]:
+        """runlog.run_history: newest first; pass the last id as before_id to page."""
+        query = queries.run_history(org_id, integration_type, max_rows, before_id)
+        return self._runs(query, conn)
+
+    def version(self, *, conn: Conn | None = None) -> str | None:
+        """runlog.version: the deployed schema version."""
+        rows = self._rows(queries.version(), conn)
+        return rows[0]["version"] if rows else None
+
+    # -- running a sync ------------------------------------------------------
+
+    @contextlib.contextmanager
+    def run(
+        self,
+        org_id: uuid.UUID,
+        integration_type: str,
+        triggered_by: Trigger | str = Trigger.MANUAL,
+        scheduled_for: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Iterator[RunContext]:
+        """Start a run and always finish it.
+
+        Ends succeeded, partial when records failed, failed with the exception
+        text when the body raises, cancelled on KeyboardInterrupt/SystemExit.
+        """
+        run = self.start_run(org_id, integration_type, triggered_by, scheduled_for, idempotency_key)
+        context = RunContext(self, run)
+        try:
+            yield context
+        except BaseException as exc:
+            context.finish(exc)
+            raise
+        context.finish(None)
+
+
+class RunContext:
+    """The run inside ``RunLog.run``: report progress, send heartbeats."""
+
+    def __init__(self, runlog: RunLog, run: SyncRun) -> None:
+        self._runlog = runlog
+        self.run = run
+        self.progress = Progress()
+
+    def report(self, processed: int | None = None, failed: int | None = None) -> None:
+        """Set the totals of records processed and failed."""
+        self.progress.set(processed, failed)
+
+    def heartbeat(self) -> SyncRun:
+        """Store a sign of life and the totals; NotRunning once cancelled."""
+        self.run = self._runlog.heartbeat(
+            self.run.id, self.progress.processed, self.progress.failed
+        )
+        return self.run
+
+    def finish(self, exc: BaseException | None) -> None:
+        """End the run for this outcome (called by ``RunLog.run``)."""
+        status, message = ending(self.progress, exc)
+        try:
+            self.run = self._finish(status, message)
+        except NotRunning:
+            if exc is None:
+                raise  # cancelled or reaped meanwhile: the caller must know
+        except Exception:
+            if message is None:
+                raise
+            self.run = self._finish(status, FALLBACK_ERROR)
+
+    def _finish(self, status: RunStatus, message: str | None) -> SyncRun:
+        return self._runlog.finish_run(
+            self.run.id, status, self.progress.processed, self.progress.failed, message
+        )

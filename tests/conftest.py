@@ -1,0 +1,118 @@
+"""Fixtures: one PostgreSQL with pg_cron per session, a fresh database per test.
+
+The cluster is the throwaway one of pyrunlog.localpg, or the server that
+PYRUNLOG_TEST_DSN names (it must allow CREATE DATABASE and CREATE ROLE).
+A template database is migrated once; each test gets a copy of it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from pyrunlog.localpg import LocalPostgres
+from pyrunlog.migrate import migrate
+from pyrunlog.repository import RunLog
+
+TEMPLATE = "pyrunlog_template"
+
+
+@dataclass
+class Server:
+    """A PostgreSQL server the tests may create databases and roles on."""
+
+    admin_dsn: str
+    cluster: LocalPostgres | None = None
+
+    def dsn(self, dbname: str, **overrides: str) -> str:
+        return make_conninfo(self.admin_dsn, dbname=dbname, **overrides)
+
+    def admin(self) -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(self.admin_dsn, autocommit=True)
+
+    def create_database(self, template: str = "template0") -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with self.admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return name
+
+    def drop_database(self, name: str) -> None:
+        with self.admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    external = os.environ.get("PYRUNLOG_TEST_DSN")
+    if external:
+        admin = make_conninfo(external, dbname=conninfo_to_dict(external).get("dbname", "postgres"))
+        yield Server(admin)
+        return
+    with LocalPostgres() as cluster:
+        yield Server(cluster.dsn("postgres"), cluster)
+
+
+@pytest.fixture(scope="session")
+def template(server: Server) -> str:
+    server.drop_database(TEMPLATE)
+    with server.admin() as conn:
+        conn.execute(f'CREATE DATABASE "{TEMPLATE}" TEMPLATE template0')
+    migrate(server.dsn(TEMPLATE))
+    return TEMPLATE
+
+
+@pytest.fixture
+def dsn(server: Server, template: str) -> Iterator[str]:
+    """A fresh, migrated database of its own for one test."""
+    name = server.create_database(template)
+    yield server.dsn(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def empty_dsn(server: Server) -> Iterator[str]:
+    """A fresh database with no schema, for migration tests."""
+    name = server.create_database()
+    yield server.dsn(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def conn(dsn: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """A superuser connection to the test database, autocommit."""
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        yield connection
+
+
+@pytest.fixture
+def runlog(dsn: str) -> Iterator[RunLog]:
+    with RunLog(dsn) as repository:
+        yield repository
+
+
+@pytest.fixture
+def login_role(server: Server) -> Iterator[Callable[[str], str]]:
+    """Create LOGIN roles that are members of the given runlog role; dropped afterwards."""
+    created: list[str] = []
+
+    def make(member_of: str) -> str:
+        name = f"login_{uuid.uuid4().hex[:10]}"
+        with server.admin() as admin:
+            admin.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE {member_of}')
+        created.append(name)
+        return name
+
+    yield make
+    with server.admin() as admin:
+        for name in created:
+            admin.execute(f'DROP ROLE "{name}"')
+
+
+def new_org() -> uuid.UUID:
+    return uuid.uuid4()
