@@ -1,4 +1,4 @@
-# make demo | make test | make lint
+# make demo | make test | make lint | make bench
 # Each target installs what it needs: Debian's PostgreSQL extensions (as root),
 # a virtualenv with the package and its test and lint tools.
 
@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_STAMP := .pg-ready
 
-.PHONY: demo test lint setup postgres clean
+.PHONY: demo test lint bench setup postgres clean
 
 setup: $(STAMP) $(PG_STAMP)
 
@@ -32,10 +32,13 @@ test: setup
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=90 $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check pyrunlog tests
-	$(BIN)/ruff format --check pyrunlog tests
+	$(BIN)/ruff check pyrunlog tests bench
+	$(BIN)/ruff format --check pyrunlog tests bench
 	$(BIN)/mypy pyrunlog
 	$(BIN)/sqlfluff lint sql
+
+bench: setup
+	$(BIN)/python -m bench.run_log
 
 clean:
 	rm -rf $(VENV) $(PG_STAMP) .pytest_cache .mypy_cache .ruff_cache .coverage* dist build
