@@ -417,46 +417,77 @@ $function$;
 COMMENT ON FUNCTION runlog._raise_not_running(bigint) IS
 'Raises RL004 when the run does not exist, else RL002 naming its status.';
 
-CREATE OR REPLACE FUNCTION runlog._raise_conflict(
-    org_id uuid, integration_type text, idempotency_key text
+CREATE OR REPLACE FUNCTION runlog._insert_run(
+    org_id uuid,
+    integration_type text,
+    status text,
+    triggered_by text,
+    scheduled_for timestamptz,
+    idempotency_key text
 )
-RETURNS boolean
+RETURNS runlog.sync_run_log
 LANGUAGE plpgsql
-STABLE
+VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
+    inserted runlog.sync_run_log;
     other_id bigint;
     other_status text;
 BEGIN
-    IF _raise_conflict.idempotency_key IS NOT NULL THEN
-        SELECT r.id, r.status INTO other_id, other_status
-        FROM runlog.sync_run_log AS r
-        WHERE r.idempotency_key = _raise_conflict.idempotency_key
-            AND r.status IN ('queued', 'running', 'succeeded', 'partial');
+    FOR attempt IN 1..3 LOOP
+        -- ON CONFLICT DO NOTHING covers both partial unique indexes without a
+        -- subtransaction; the conflict is classified afterwards.
+        INSERT INTO runlog.sync_run_log AS r (
+            org_id, integration_type, status, triggered_by, scheduled_for,
+            idempotency_key, started_at, heartbeat_at
+        )
+        VALUES (
+            _insert_run.org_id, _insert_run.integration_type, _insert_run.status,
+            _insert_run.triggered_by, _insert_run.scheduled_for, _insert_run.idempotency_key,
+            CASE WHEN _insert_run.status = 'running' THEN pg_catalog.now() END,
+            CASE WHEN _insert_run.status = 'running' THEN pg_catalog.now() END
+        )
+        ON CONFLICT DO NOTHING
+        RETURNING r.* INTO inserted;
         IF FOUND THEN
-            RAISE EXCEPTION 'idempotency key % is already used by run % (%)',
-                runlog._quote_value(_raise_conflict.idempotency_key), other_id, other_status
-                USING ERRCODE = 'RL003',
-                      HINT = 'A period runs once; only a failed, cancelled or timed-out period can run again.';
+            RETURN inserted;
         END IF;
-    END IF;
-    SELECT r.id INTO other_id
-    FROM runlog.sync_run_log AS r
-    WHERE r.org_id = _raise_conflict.org_id
-        AND r.integration_type = _raise_conflict.integration_type
-        AND r.status = 'running';
-    IF FOUND THEN
-        RAISE EXCEPTION 'integration % of organisation % is already running (run %)',
-            _raise_conflict.integration_type, _raise_conflict.org_id, other_id
-            USING ERRCODE = 'RL001';
-    END IF;
-    RETURN false;  -- the conflicting run ended meanwhile: the caller may retry
+
+        IF _insert_run.idempotency_key IS NOT NULL THEN
+            SELECT r.id, r.status INTO other_id, other_status
+            FROM runlog.sync_run_log AS r
+            WHERE
+                r.idempotency_key = _insert_run.idempotency_key
+                AND r.status IN ('queued', 'running', 'succeeded', 'partial');
+            IF FOUND THEN
+                RAISE EXCEPTION 'idempotency key % is already used by run % (%)',
+                    runlog._quote_value(_insert_run.idempotency_key), other_id, other_status
+                    USING ERRCODE = 'RL003',
+                          HINT = 'A period runs once; only a failed, cancelled or timed-out period can run again.';
+            END IF;
+        END IF;
+        SELECT r.id INTO other_id
+        FROM runlog.sync_run_log AS r
+        WHERE
+            r.org_id = _insert_run.org_id
+            AND r.integration_type = _insert_run.integration_type
+            AND r.status = 'running';
+        IF FOUND AND _insert_run.status = 'running' THEN
+            RAISE EXCEPTION 'integration % of organisation % is already running (run %)',
+                _insert_run.integration_type, _insert_run.org_id, other_id
+                USING ERRCODE = 'RL001';
+        END IF;
+        -- The conflicting run ended between our insert and the look-up: retry.
+    END LOOP;
+    RAISE EXCEPTION 'run for % / % conflicted with runs that kept ending; retry',
+        _insert_run.org_id, _insert_run.integration_type
+        USING ERRCODE = '40001';
 END
 $function$;
 
-COMMENT ON FUNCTION runlog._raise_conflict(uuid, text, text) IS
-'After an insert hit a unique index: raises RL003 (live idempotency key) or RL001 (integration running); returns false when the conflict is gone.';
+COMMENT ON FUNCTION runlog._insert_run(uuid, text, text, text, timestamptz, text) IS
+'Inserts a queued or running run; raises RL003 when the idempotency key is live, RL001 when the integration is already running.';
 
 -- The write API ---------------------------------------------------------------
 
@@ -473,31 +504,15 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-DECLARE
-    started runlog.sync_run_log;
 BEGIN
     PERFORM runlog._check_run_args(
         start_run.org_id, start_run.integration_type, start_run.triggered_by,
         start_run.scheduled_for, start_run.idempotency_key
     );
-    LOOP
-        INSERT INTO runlog.sync_run_log AS r (
-            org_id, integration_type, status, triggered_by, scheduled_for,
-            idempotency_key, started_at, heartbeat_at
-        )
-        VALUES (
-            start_run.org_id, start_run.integration_type, 'running', start_run.triggered_by,
-            start_run.scheduled_for, start_run.idempotency_key, pg_catalog.now(), pg_catalog.now()
-        )
-        ON CONFLICT DO NOTHING
-        RETURNING r.* INTO started;
-        IF FOUND THEN
-            RETURN started;
-        END IF;
-        PERFORM runlog._raise_conflict(
-            start_run.org_id, start_run.integration_type, start_run.idempotency_key
-        );
-    END LOOP;
+    RETURN runlog._insert_run(
+        start_run.org_id, start_run.integration_type, 'running', start_run.triggered_by,
+        start_run.scheduled_for, start_run.idempotency_key
+    );
 END
 $function$;
 
@@ -606,30 +621,19 @@ BEGIN
         request_sync.scheduled_for, request_sync.idempotency_key
     );
     PERFORM runlog._require_org_access(request_sync.org_id);
-    LOOP
-        INSERT INTO runlog.sync_run_log AS r (
-            org_id, integration_type, status, triggered_by, scheduled_for, idempotency_key
-        )
-        VALUES (
-            request_sync.org_id, request_sync.integration_type, 'queued',
-            request_sync.triggered_by, request_sync.scheduled_for, request_sync.idempotency_key
-        )
-        ON CONFLICT DO NOTHING
-        RETURNING r.* INTO queued;
-        IF FOUND THEN
-            PERFORM pg_catalog.pg_notify(
-                'runlog_queued',
-                pg_catalog.json_build_object(
-                    'id', queued.id,
-                    'org_id', queued.org_id,
-                    'integration_type', queued.integration_type
-                )::text
-            );
-            RETURN queued;
-        END IF;
-        -- Only the idempotency key can conflict for a queued run.
-        PERFORM runlog._raise_conflict(NULL, NULL, request_sync.idempotency_key);
-    END LOOP;
+    queued := runlog._insert_run(
+        request_sync.org_id, request_sync.integration_type, 'queued', request_sync.triggered_by,
+        request_sync.scheduled_for, request_sync.idempotency_key
+    );
+    PERFORM pg_catalog.pg_notify(
+        'runlog_queued',
+        pg_catalog.json_build_object(
+            'id', queued.id,
+            'org_id', queued.org_id,
+            'integration_type', queued.integration_type
+        )::text
+    );
+    RETURN queued;
 END
 $function$;
 
