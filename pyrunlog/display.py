@@ -5,14 +5,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
 from rich.table import Table
 
-from pyrunlog.models import RunStatus, SyncRun
+from pyrunlog.models import RunStatus, Schedule, SyncRun
 
 STATUS_STYLE = {
     RunStatus.QUEUED: "cyan",
@@ -64,3 +64,33 @@ def runs_json(runs: Sequence[SyncRun]) -> str:
     return json.dumps(
         [{k: _plain(v) for k, v in dataclasses.asdict(run).items()} for run in runs], indent=2
     )
+
+
+def schedules_table(schedules: Sequence[Schedule]) -> Table:
+    """A table of schedules with their next slot."""
+    table = Table(title="schedules")
+    for column in ("org", "integration", "cron", "zone", "catch-up", "enabled", "next slot"):
+        table.add_column(column)
+    for item in schedules:
+        table.add_row(
+            str(item.org_id)[:8],
+            item.integration_type,
+            item.cron,
+            item.time_zone,
+            item.catch_up.value,
+            "yes" if item.enabled else "no",
+            item.next_slot.isoformat() if item.next_slot else "-",
+        )
+    return table
+
+
+def schedules_json(schedules: Sequence[Schedule]) -> str:
+    """The schedules as a JSON array."""
+    return json.dumps(
+        [
+            {k: _plain(v) if not isinstance(v, timedelta) else v.total_seconds()
+             for k, v in dataclasses.asdict(item).items()}
+            for item in schedules
+        ],
+        indent=2,
+    )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -82,3 +82,43 @@ class SyncRun:
 
 def _to_float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
+
+
+class CatchUp(str, enum.Enum):
+    """What a schedule does with slots missed during an outage."""
+
+    NONE = "none"
+    LATEST = "latest"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One row of runlog.sync_schedule."""
+
+    id: int
+    org_id: uuid.UUID
+    integration_type: str
+    cron: str
+    time_zone: str
+    enabled: bool
+    catch_up: CatchUp
+    prewarm_lead: timedelta
+    next_slot: datetime | None
+    last_slot: datetime | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Schedule:
+        """Build from a dict row of runlog.sync_schedule."""
+        return cls(
+            id=row["id"],
+            org_id=row["org_id"],
+            integration_type=row["integration_type"],
+            cron=row["cron"],
+            time_zone=row["time_zone"],
+            enabled=row["enabled"],
+            catch_up=CatchUp(row["catch_up"]),
+            prewarm_lead=row["prewarm_lead"],
+            next_slot=row["next_slot"],
+            last_slot=row["last_slot"],
+        )

@@ -10,7 +10,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pyrunlog.models import RunStatus, Trigger
@@ -175,3 +175,138 @@ def cancel_run(run_id: int, reason: str | None) -> Query:
 def version() -> Query:
     """runlog.version."""
     return Query("SELECT runlog.version() AS version", {})
+
+
+SCHEDULE_COLUMNS = (
+    "id, org_id, integration_type, cron, time_zone, enabled, catch_up, prewarm_lead,"
+    " next_slot, last_slot"
+)
+
+
+def set_schedule(
+    org_id: uuid.UUID,
+    integration_type: str,
+    cron: str,
+    time_zone: str,
+    catch_up: str,
+    prewarm_lead: timedelta,
+    enabled: bool,
+) -> Query:
+    """runlog.set_schedule."""
+    return Query(
+        f"SELECT {SCHEDULE_COLUMNS} FROM runlog.set_schedule(%(org_id)s, %(integration_type)s,"
+        " %(cron)s, %(time_zone)s, %(catch_up)s, %(prewarm_lead)s, %(enabled)s)",
+        {
+            "org_id": org_id,
+            "integration_type": integration_type,
+            "cron": cron,
+            "time_zone": time_zone,
+            "catch_up": catch_up,
+            "prewarm_lead": prewarm_lead,
+            "enabled": enabled,
+        },
+    )
+
+
+def change_schedule(function: str, org_id: uuid.UUID, integration_type: str) -> Query:
+    """runlog.enable_schedule, disable_schedule or delete_schedule."""
+    if function not in ("enable_schedule", "disable_schedule", "delete_schedule"):
+        raise ValueError(f"not a schedule function: {function}")
+    return Query(
+        f"SELECT {SCHEDULE_COLUMNS} FROM runlog.{function}(%(org_id)s, %(integration_type)s)",
+        {"org_id": org_id, "integration_type": integration_type},
+    )
+
+
+def schedules(org_id: uuid.UUID | None) -> Query:
+    """The schedules (of one organisation), by organisation and integration."""
+    return Query(
+        f"SELECT {SCHEDULE_COLUMNS} FROM runlog.sync_schedule"
+        " WHERE %(org_id)s::uuid IS NULL OR org_id = %(org_id)s::uuid"
+        " ORDER BY org_id, integration_type",
+        {"org_id": org_id},
+    )
+
+
+def next_slots(cron: str, time_zone: str, after: datetime | None, n: int) -> Query:
+    """runlog.next_slots."""
+    return Query(
+        "SELECT slot FROM runlog.next_slots(%(cron)s, %(time_zone)s,"
+        " coalesce(%(after)s::timestamptz, now()), %(n)s) AS slot",
+        {"cron": cron, "time_zone": time_zone, "after": after, "n": n},
+    )
+
+
+def tick(at: datetime | None, ticked_by: str) -> Query:
+    """runlog.tick."""
+    return Query(
+        "SELECT runlog.tick(coalesce(%(at)s::timestamptz, now()), %(by)s) AS enqueued",
+        {"at": at, "by": ticked_by},
+    )
+
+
+def maintain(worker_id: str) -> Query:
+    """runlog.maintain: tick, prewarm and reap for deployments without pg_cron."""
+    return Query("SELECT * FROM runlog.maintain(%(worker_id)s)", {"worker_id": worker_id})
+
+
+def prewarm() -> Query:
+    """runlog.prewarm."""
+    return Query("SELECT runlog.prewarm() AS signalled", {})
+
+
+def reap_stale(timeout: timedelta | None) -> Query:
+    """runlog.reap_stale."""
+    return Query("SELECT runlog.reap_stale(%(timeout)s::interval) AS reaped", {"timeout": timeout})
+
+
+def prune(older_than: timedelta | None) -> Query:
+    """runlog.prune."""
+    return Query("SELECT runlog.prune(%(older)s::interval) AS deleted", {"older": older_than})
+
+
+def install_cron_jobs() -> Query:
+    """runlog.install_cron_jobs."""
+    return Query("SELECT * FROM runlog.install_cron_jobs()", {})
+
+
+def scheduler_status() -> Query:
+    """runlog.scheduler_status."""
+    return Query("SELECT * FROM runlog.scheduler_status()", {})
+
+
+def claim_prewarm(
+    org_id: uuid.UUID, integration_type: str, slot: datetime, worker_id: str
+) -> Query:
+    """runlog.claim_prewarm."""
+    return Query(
+        "SELECT runlog.claim_prewarm(%(org_id)s, %(integration_type)s, %(slot)s, %(worker_id)s)"
+        " AS claimed",
+        {"org_id": org_id, "integration_type": integration_type, "slot": slot,
+         "worker_id": worker_id},
+    )  # fmt: skip
+
+
+def record_prewarm(
+    org_id: uuid.UUID,
+    integration_type: str,
+    slot: datetime,
+    ok: bool,
+    latency_ms: int,
+    error_message: str | None,
+    worker_id: str | None,
+) -> Query:
+    """runlog.record_prewarm; the error text is made storable first."""
+    return Query(
+        "SELECT id FROM runlog.record_prewarm(%(org_id)s, %(integration_type)s, %(slot)s,"
+        " %(ok)s, %(latency_ms)s, %(error)s, %(worker_id)s)",
+        {
+            "org_id": org_id,
+            "integration_type": integration_type,
+            "slot": slot,
+            "ok": ok,
+            "latency_ms": latency_ms,
+            "error": None if error_message is None else error_text(error_message),
+            "worker_id": worker_id,
+        },
+    )

@@ -16,11 +16,12 @@ from pyrunlog import queries
 from pyrunlog.errors import NotRunning, wrap_exceptions
 from pyrunlog.models import RunStatus, SyncRun, Trigger
 from pyrunlog.outcome import FALLBACK_ERROR, Progress, ending
+from pyrunlog.scheduling import SchedulingCalls
 
 Conn = psycopg.Connection[Any]
 
 
-class RunLog:
+class RunLog(SchedulingCalls):
     """Calls the runlog functions over a connection pool.
 
     Every call runs in a transaction of its own, unless ``conn=`` passes the
@@ -35,9 +36,16 @@ class RunLog:
         *,
         org_id: uuid.UUID | None = None,
         role: str | None = None,
+        max_size: int = 8,
     ) -> None:
         if isinstance(source, str):
-            self._pool = ConnectionPool(source, min_size=1, max_size=8, open=True)
+            self._pool = ConnectionPool(
+                source,
+                min_size=1,
+                max_size=max_size,
+                open=True,
+                check=ConnectionPool.check_connection,  # survive a server restart
+            )
             self._owns_pool = True
         else:
             self._pool = source
@@ -75,7 +83,7 @@ class RunLog:
         with self._pool.connection() as pooled:
             yield pooled
 
-    def _rows(self, query: queries.Query, conn: Conn | None) -> list[dict[str, Any]]:
+    def _rows(self, query: queries.Query, conn: Any) -> list[dict[str, Any]]:
         with self._connection(conn) as c, wrap_exceptions(), c.cursor(row_factory=dict_row) as cur:
             if self._org_id is not None:
                 claims = queries.set_claims(self._org_id, self._role)

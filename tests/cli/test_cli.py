@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from pyrunlog.cli import cli
+from pyrunlog.migrate import latest_version
 from pyrunlog.repository import RunLog
 
 ORG = uuid.UUID("00000000-0000-4000-8000-000000000007")
@@ -27,13 +28,13 @@ def console_script() -> str:
 def test_migrate_reports_up_to_date_on_a_migrated_database(dsn: str) -> None:
     result = CliRunner().invoke(cli, ["migrate", "--dsn", dsn])
     assert result.exit_code == 0, result.output
-    assert "schema is up to date (version 0001)" in result.output
+    assert f"schema is up to date (version {latest_version():04d})" in result.output
 
 
 def test_version_prints_package_and_schema(dsn: str) -> None:
     result = CliRunner().invoke(cli, ["version"], env={"PYRUNLOG_DSN": dsn})
     assert result.exit_code == 0, result.output
-    assert "schema 0001" in result.output
+    assert f"schema {latest_version():04d}" in result.output
 
 
 def test_status_json_parses_back(dsn: str, runlog: RunLog) -> None:
@@ -103,3 +104,74 @@ def test_demo_runs_on_its_own_throwaway_cluster() -> None:
     assert result.exit_code == 0, result.output
     assert "refused:" in result.output
     assert "last runs: Fjordline AS" in result.output
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), terminal_width=200)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_schedule_commands_round_trip(dsn: str) -> None:
+    org = str(ORG)
+    out = invoke("schedule", "add", "--dsn", dsn, "--org", org, "xledger", "0 6 * * mon-fri",
+                 "--tz", "Europe/Oslo", "--catch-up", "all", "--prewarm-lead", "120")  # fmt: skip
+    assert "xledger: '0 6 * * mon-fri' Europe/Oslo, next" in out
+    listed = json.loads(invoke("schedule", "list", "--dsn", dsn, "--json"))
+    assert [(s["integration_type"], s["catch_up"], s["prewarm_lead"]) for s in listed] == [
+        ("xledger", "all", 120.0)
+    ]
+    assert "0 6 * * mon-fri" in invoke("schedule", "list", "--dsn", dsn, "--org", org)
+    assert "disabled schedule" in invoke(
+        "schedule", "disable", "--dsn", dsn, "--org", org, "xledger"
+    )
+    assert "enabled schedule" in invoke("schedule", "enable", "--dsn", dsn, "--org", org, "xledger")
+    assert "removed schedule" in invoke("schedule", "remove", "--dsn", dsn, "--org", org, "xledger")
+    assert json.loads(invoke("schedule", "list", "--dsn", dsn, "--json")) == []
+
+
+def test_schedule_add_with_a_bad_expression_is_a_clear_error(dsn: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["schedule", "add", "--dsn", dsn, "--org", str(ORG), "xledger", "61 * * * *"]
+    )
+    assert result.exit_code == 1
+    assert "invalid cron expression '61 * * * *'" in result.output
+
+
+def test_removing_an_unknown_schedule_is_a_clear_error(dsn: str) -> None:
+    result = CliRunner().invoke(cli, ["schedule", "remove", "--dsn", dsn, "--org", str(ORG), "x"])
+    assert result.exit_code == 1
+    assert "no schedule for 'x'" in result.output
+
+
+def test_schedule_next_prints_slots(dsn: str) -> None:
+    out = invoke("schedule", "next", "--dsn", dsn, "0 6 1 * *", "--tz", "Europe/Oslo", "-n", "2")
+    lines = out.split()
+    assert len(lines) == 2
+    assert all(line.endswith(("05:00:00+00:00", "04:00:00+00:00")) for line in lines)
+
+
+def test_trigger_and_tick(dsn: str, runlog: RunLog) -> None:
+    assert "queued run" in invoke("trigger", "--dsn", dsn, "--org", str(ORG), "visma")
+    assert runlog.run_history(ORG)[0].status.value == "queued"
+    assert "enqueued 0 runs" in invoke("tick", "--dsn", dsn)
+
+
+def test_cron_install_without_pg_cron_is_a_clear_error(dsn: str) -> None:
+    result = CliRunner().invoke(cli, ["cron", "install", "--dsn", dsn])
+    assert result.exit_code == 1
+    assert "pg_cron is not installed" in result.output
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("nomodule", "expected module:attribute"),
+        ("tests.worker.apps:missing", "cannot load"),
+        ("tests.worker.apps:EXECUTIONS_DDL", "is not a pyrunlog.App"),
+    ],
+)
+def test_worker_with_a_bad_app_is_a_clear_error(dsn: str, spec: str, message: str) -> None:
+    result = CliRunner().invoke(cli, ["worker", "--dsn", dsn, "--app", spec])
+    assert result.exit_code == 2
+    assert message in result.output

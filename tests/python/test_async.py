@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from pyrunlog import AlreadyRunning, AsyncRunLog, NotRunning, RunStatus
+from pyrunlog.migrate import latest_version
 
 ORG = uuid.UUID("00000000-0000-4000-8000-000000000006")
 
@@ -31,7 +32,7 @@ def test_async_api_round_trip(dsn: str) -> None:
                 "xledger",
             ]
             assert len(await runlog.for_org(ORG).run_history()) == 2
-            assert await runlog.version() == "0001"
+            assert await runlog.version() == f"{latest_version():04d}"
 
     asyncio.run(scenario())
 

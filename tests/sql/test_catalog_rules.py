@@ -37,8 +37,9 @@ def test_plpgsql_check_finds_no_errors_in_any_runlog_function(conn: Conn) -> Non
     problems = conn.execute(
         "SELECT p.oid::regprocedure::text, c.level, c.message"
         " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-        " JOIN pg_language l ON l.oid = p.prolang,"
-        " LATERAL plpgsql_check_function_tb(p.oid) c"
+        " JOIN pg_language l ON l.oid = p.prolang"
+        " LEFT JOIN pg_trigger t ON t.tgfoid = p.oid,"  # trigger functions need their table
+        " LATERAL plpgsql_check_function_tb(p.oid, coalesce(t.tgrelid, 0)) c"
         " WHERE n.nspname = 'runlog' AND l.lanname = 'plpgsql'"
         " AND c.level = 'error'"
     ).fetchall()

@@ -1,0 +1,338 @@
+"""The worker: claims runs, calls handlers, heartbeats, finishes, shuts down gracefully.
+
+It wakes on LISTEN/NOTIFY (runlog_queued) with a polling fallback, claims
+with claim_next (SKIP LOCKED, one run per integration at a time), runs up to
+``concurrency`` handlers in threads, heartbeats them, and finishes each run
+succeeded, partial, failed or cancelled. On SIGTERM it stops claiming, lets
+running syncs finish within a grace period, then cancels them with a reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import FrameType
+from typing import Any
+
+import psycopg
+
+from pyrunlog.app import App, Handler, PrewarmContext, SyncCancelled, SyncContext
+from pyrunlog.errors import NotRunning
+from pyrunlog.models import RunStatus, SyncRun
+from pyrunlog.repository import RunLog
+from pyrunlog.sanitize import describe_exception
+
+log = logging.getLogger("pyrunlog.worker")
+
+CHANNELS = ("runlog_queued", "runlog_prewarm", "runlog_alert")
+
+
+@dataclass
+class _Active:
+    run: SyncRun
+    handler: Handler
+    context: SyncContext
+    thread: threading.Thread
+    finished: bool = False
+
+
+class Worker:
+    """Runs the handlers of an App for queued runs.
+
+    ``tick=True`` also drives tick, pre-warm and the reaper every minute (and
+    retention daily) for deployments without pg_cron; an advisory lock lets one
+    worker at a time do it.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        app: App,
+        *,
+        concurrency: int = 4,
+        worker_id: str | None = None,
+        poll_interval: float = 5.0,
+        heartbeat_interval: float = 10.0,
+        grace_period: float = 30.0,
+        tick: bool = False,
+        listen: bool = True,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if not app.handlers:
+            raise ValueError("the app has no handlers")
+        self.dsn = dsn
+        self.app = app
+        self.concurrency = concurrency
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.poll_interval = poll_interval
+        self.heartbeat_interval = heartbeat_interval
+        self.grace_period = grace_period
+        self.tick = tick
+        self.listen = listen
+        self.runlog = RunLog(dsn, max_size=concurrency + 3)
+        self._active: dict[int, _Active] = {}
+        self._lock = threading.Lock()
+        self._claiming = threading.Lock()
+        self._types = sorted(app.handlers)
+        self._stopping = threading.Event()
+        self._idle = threading.Condition(self._lock)
+        self._next_tick = 0.0
+        self._next_poll = 0.0
+        self._wake = True
+        self._next_prune = 0.0
+        self.runs_done = 0
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop claiming; ``run`` then drains and returns."""
+        self._stopping.set()
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM and SIGINT stop the worker gracefully."""
+
+        def handle(signum: int, frame: FrameType | None) -> None:
+            log.info("received %s: stopping", signal.Signals(signum).name)
+            self.stop()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+    def run(self) -> None:
+        """Work until ``stop``; then drain within the grace period and return."""
+        log.info("worker %s started: %s", self.worker_id, ", ".join(sorted(self.app.handlers)))
+        beats = threading.Thread(target=self._heartbeat_loop, name="heartbeats", daemon=True)
+        beats.start()
+        try:
+            self._main_loop()
+        finally:
+            self._drain()
+            self.runlog.close()
+            log.info("worker %s stopped after %d runs", self.worker_id, self.runs_done)
+
+    def _main_loop(self) -> None:
+        backoff = 0.5
+        while not self._stopping.is_set():
+            try:
+                with self._listener() as listener:
+                    backoff = 0.5
+                    self._wake = True  # claim what is already queued
+                    while not self._stopping.is_set():
+                        self._maintain()
+                        if self._wake or time.monotonic() >= self._next_poll:
+                            self._wake = False
+                            self._next_poll = time.monotonic() + self.poll_interval
+                            self._fill()
+                        self._wait(listener)
+            except psycopg.OperationalError as exc:
+                log.warning("database unavailable (%s); reconnecting in %.1fs", exc, backoff)
+                self._stopping.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    @contextlib.contextmanager
+    def _listener(self) -> Iterator[psycopg.Connection[Any] | None]:
+        if not self.listen:
+            yield None
+            return
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            for channel in CHANNELS:
+                conn.execute(f"LISTEN {channel}")
+            yield conn
+
+    def _wait(self, listener: psycopg.Connection[Any] | None) -> None:
+        """Wait up to a second for notifications (so that stop is seen quickly)."""
+        now = time.monotonic()
+        timeout = max(0.01, min(1.0, self._next_poll - now))
+        if self.tick:
+            timeout = max(0.01, min(timeout, self._next_tick - now))
+        if listener is None:
+            self._stopping.wait(timeout)
+            return
+        for notice in listener.notifies(timeout=timeout, stop_after=1):
+            self._on_notice(notice.channel, notice.payload)
+        # Drain what else arrived meanwhile without waiting.
+        for notice in listener.notifies(timeout=0):
+            self._on_notice(notice.channel, notice.payload)
+
+    def _on_notice(self, channel: str, payload: str) -> None:
+        if channel == "runlog_queued":
+            self._wake = True
+        elif channel == "runlog_prewarm":
+            self._prewarm(json.loads(payload))
+        elif channel == "runlog_alert":
+            log.warning("alert: %s", payload)
+
+    # -- claiming and running --------------------------------------------------
+
+    def _fill(self) -> None:
+        """Claim runs while there is room (one claimer at a time)."""
+        with self._claiming:
+            while not self._stopping.is_set():
+                with self._lock:
+                    if len(self._active) >= self.concurrency:
+                        return
+                run = self.runlog.claim_next(self.worker_id, self._types)
+                if run is None:
+                    return
+                self._start(run)
+
+    def _start(self, run: SyncRun) -> None:
+        handler = self.app.handlers[run.integration_type]
+        context = SyncContext(run=run, deadline=time.monotonic() + handler.timeout)
+        thread = threading.Thread(
+            target=self._execute, args=(run.id,), name=f"run-{run.id}", daemon=True
+        )
+        with self._lock:
+            self._active[run.id] = _Active(run, handler, context, thread)
+        thread.start()
+
+    def _execute(self, run_id: int) -> None:
+        active = self._active[run_id]
+        context = active.context
+        status, message = RunStatus.SUCCEEDED, None
+        try:
+            active.handler.sync(context)
+            if context.progress.failed > 0:
+                status = RunStatus.PARTIAL
+        except SyncCancelled as exc:
+            status, message = RunStatus.CANCELLED, str(exc)
+        except Exception as exc:
+            status, message = RunStatus.FAILED, describe_exception(exc)
+            log.info("run %s (%s) failed: %s", run_id, active.run.integration_type, message)
+        finally:
+            self._finish(active, status, message)
+            with self._lock:
+                self._active.pop(run_id, None)
+                self.runs_done += 1
+                self._idle.notify_all()
+        if not self._stopping.is_set():
+            with contextlib.suppress(psycopg.Error):
+                self._fill()  # a slot is free: take the next run at once
+
+    def _finish(self, active: _Active, status: RunStatus, message: str | None) -> None:
+        """Finish once; retried so that a brief outage does not leave it running."""
+        with self._lock:
+            if active.finished:
+                return
+            active.finished = True
+        progress = active.context.progress
+        for attempt in range(5):
+            try:
+                self.runlog.finish_run(
+                    active.run.id, status, progress.processed, progress.failed, message
+                )
+                return
+            except NotRunning:
+                return  # cancelled by an operator or reaped meanwhile
+            except psycopg.OperationalError as exc:
+                log.warning("finishing run %s failed (%s); retrying", active.run.id, exc)
+                time.sleep(min(0.5 * 2**attempt, 5.0))
+        log.error("run %s could not be finished; the reaper will time it out", active.run.id)
+
+    # -- heartbeats, timeouts, cancellation ------------------------------------
+
+    def _heartbeat_loop(self) -> None:
+        """Every 0.2 s enforce handler timeouts; every heartbeat_interval send heartbeats."""
+        last_beat = time.monotonic()
+        while True:
+            with self._lock:
+                actives = list(self._active.values())
+            if self._stopping.is_set() and not actives:
+                return
+            for active in actives:
+                if active.context.remaining <= 0 and not active.finished:
+                    self._time_out(active)
+            if time.monotonic() - last_beat >= self.heartbeat_interval:
+                last_beat = time.monotonic()
+                for active in actives:
+                    self._beat(active)
+            time.sleep(0.2)
+
+    def _time_out(self, active: _Active) -> None:
+        limit = active.handler.timeout
+        active.context.cancel(f"timed out after {limit:g}s (handler timeout)")
+        self._finish(active, RunStatus.FAILED, f"handler timed out after {limit:g}s")
+
+    def _beat(self, active: _Active) -> None:
+        if active.finished:
+            return
+        progress = active.context.progress
+        try:
+            self.runlog.heartbeat(active.run.id, progress.processed, progress.failed)
+        except NotRunning:
+            active.context.cancel("cancelled: the run is no longer running (cancelled or reaped)")
+            with self._lock:
+                active.finished = True
+        except psycopg.Error as exc:
+            log.warning("heartbeat for run %s failed: %s", active.run.id, exc)
+
+    def _drain(self) -> None:
+        """Let running syncs finish within the grace period, then cancel the rest."""
+        deadline = time.monotonic() + self.grace_period
+        with self._lock:
+            while self._active and time.monotonic() < deadline:
+                self._idle.wait(timeout=0.1)
+            leftovers = list(self._active.values())
+        for active in leftovers:
+            reason = f"worker {self.worker_id} shut down (grace period {self.grace_period:g}s over)"
+            active.context.cancel(reason)
+            self._finish(active, RunStatus.CANCELLED, reason)
+        for active in leftovers:
+            active.thread.join(timeout=1.0)
+
+    # -- pre-warm and driving the jobs without pg_cron ----------------------------
+
+    def _prewarm(self, signal_: dict[str, Any]) -> None:
+        handler = self.app.handlers.get(signal_.get("integration_type", ""))
+        if handler is None or handler.prewarm is None:
+            return
+        context = PrewarmContext(
+            uuid.UUID(signal_["org_id"]),
+            handler.integration_type,
+            datetime.fromisoformat(signal_["slot"]),
+        )
+        if not self.runlog.claim_prewarm(
+            context.org_id, context.integration_type, context.slot, self.worker_id
+        ):
+            return  # another worker pre-warms this slot
+        threading.Thread(
+            target=self._run_prewarm, args=(handler, context), name="prewarm", daemon=True
+        ).start()
+
+    def _run_prewarm(self, handler: Handler, context: PrewarmContext) -> None:
+        assert handler.prewarm is not None
+        started = time.monotonic()
+        ok, error = True, None
+        try:
+            handler.prewarm(context)
+        except Exception as exc:
+            ok, error = False, describe_exception(exc)
+        latency = int((time.monotonic() - started) * 1000)
+        with contextlib.suppress(psycopg.Error):
+            self.runlog.record_prewarm(
+                context.org_id, context.integration_type, context.slot, ok, latency, error,
+                self.worker_id,
+            )  # fmt: skip
+
+    def _maintain(self) -> None:
+        if not self.tick or time.monotonic() < self._next_tick:
+            return
+        result = self.runlog.maintain(self.worker_id)
+        if result and result.get("enqueued"):
+            log.info("tick enqueued %s runs", result["enqueued"])
+        # the next minute boundary
+        self._next_tick = time.monotonic() + 60.0 - (time.time() % 60.0) + 0.05
+        if time.monotonic() >= self._next_prune:
+            self.runlog.prune()
+            self._next_prune = time.monotonic() + timedelta(hours=24).total_seconds()
