@@ -285,12 +285,13 @@ def schedule_next_command(dsn: str, cron: str, time_zone: str, count: int) -> No
 
 
 @cli.command("demo")
+@click.option("--seconds", default=130.0, show_default=True, help="How long the worker runs.")
 @friendly_errors
-def demo_command() -> None:
+def demo_command(seconds: float) -> None:
     """Run the demo on a throwaway local PostgreSQL with pg_cron."""
     from pyrunlog.demo import run_demo
 
-    run_demo(console())
+    run_demo(console(), seconds)
 
 
 def main() -> None:

@@ -1,72 +1,187 @@
-"""The demo: the run log on a throwaway PostgreSQL with pg_cron."""
+"""The demo: pg_cron-scheduled syncs for three organisations on a throwaway PostgreSQL.
+
+It migrates, installs the pg_cron jobs, schedules two integrations of three
+organisations every minute, and runs a worker against a simulated accounting
+API (latency, random failures, Dynamics slower than its schedule for one
+organisation) while a live table shows each integration's last run. Then it
+prints a summary of what pg_cron fired and how it went.
+"""
 
 from __future__ import annotations
 
 import random
+import threading
+import time
 import uuid
+from datetime import timedelta
+from typing import Any
 
-from rich.console import Console
+import psycopg
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
 
-from pyrunlog.errors import AlreadyRunning, DuplicatePeriod
+from pyrunlog.app import App, PrewarmContext, SyncContext
+from pyrunlog.display import runs_table
 from pyrunlog.localpg import CRON_DATABASE, LocalPostgres
 from pyrunlog.migrate import migrate
 from pyrunlog.repository import RunLog
+from pyrunlog.worker import Worker
 
 ORGS = {
-    "Fjordline AS": uuid.UUID("00000000-0000-4000-8000-00000000a001"),
-    "Nordkapp Regnskap": uuid.UUID("00000000-0000-4000-8000-00000000b002"),
+    "Fjordline AS": uuid.UUID("f10d1e00-0000-4000-8000-00000000a001"),
+    "Nordkapp Regnskap": uuid.UUID("a0dcab00-0000-4000-8000-00000000b002"),
+    "Vestland Bygg": uuid.UUID("5e57b990-0000-4000-8000-00000000c003"),
 }
-INTEGRATIONS = ("xledger", "dynamics_365")
+SLOW_ORG = ORGS["Vestland Bygg"]
 
 
-def run_demo(console: Console) -> None:
-    """Start a cluster, deploy the schema, run syncs for two organisations, show them."""
-    with console.status("starting a throwaway PostgreSQL with pg_cron..."), LocalPostgres() as pg:
-        dsn = pg.dsn(CRON_DATABASE)
-        applied = migrate(dsn)
-        console.print(f"migrated: applied {', '.join(f'{v:04d}' for v in applied)}")
-        rng = random.Random(7)
+class SimulatedApi:
+    """An accounting API with latency and failures (no network involved)."""
+
+    def __init__(self, seed: int = 7) -> None:
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def draw(self) -> float:
+        with self._lock:
+            return self._rng.random()
+
+    def export(self, ctx: SyncContext, seconds: float, failure_rate: float) -> None:
+        """Export in batches, reporting progress; may fail like a real vendor."""
+        batches = max(1, int(seconds / 0.5))
+        for _ in range(batches):
+            ctx.sleep(seconds / batches)
+            ctx.add(processed=int(20 + 80 * self.draw()), failed=1 if self.draw() < 0.03 else 0)
+        if self.draw() < failure_rate:
+            raise ConnectionError("503 Service Unavailable from the vendor API")
+
+
+def build_app(api: SimulatedApi) -> App:
+    """Handlers for xledger (fast, pre-warmed) and dynamics_365 (slow for one org)."""
+    app = App()
+
+    def warm_xledger(context: PrewarmContext) -> None:
+        time.sleep(0.05 + 0.1 * api.draw())  # fetch an OAuth token
+
+    def warm_dynamics(context: PrewarmContext) -> None:
+        if api.draw() < 0.3:
+            raise TimeoutError("token endpoint timed out")
+
+    @app.handler("xledger", timeout=120, prewarm=warm_xledger)
+    def xledger(ctx: SyncContext) -> None:
+        api.export(ctx, seconds=1 + 3 * api.draw(), failure_rate=0.15)
+
+    @app.handler("dynamics_365", timeout=120, prewarm=warm_dynamics)
+    def dynamics(ctx: SyncContext) -> None:
+        slow = ctx.run.org_id == SLOW_ORG
+        api.export(ctx, seconds=75 if slow else 2 + 4 * api.draw(), failure_rate=0.1)
+
+    return app
+
+
+def run_demo(console: Console, seconds: float = 130.0) -> None:
+    """Start a cluster with pg_cron, schedule, run a worker live, then summarise."""
+    with console.status("starting a throwaway PostgreSQL with pg_cron..."):
+        cluster = LocalPostgres().start()
+    try:
+        dsn = cluster.dsn(CRON_DATABASE)
+        _deploy(dsn, console)
+        api = SimulatedApi()
+        worker = Worker(dsn, build_app(api), concurrency=6, heartbeat_interval=2.0,
+                        grace_period=5.0, worker_id="demo-worker")  # fmt: skip
+        thread = threading.Thread(target=worker.run, name="worker", daemon=True)
+        thread.start()
         with RunLog(dsn) as runlog:
-            for org_name, org_id in ORGS.items():
-                for integration in INTEGRATIONS:
-                    for attempt in range(3):
-                        _one_sync(runlog, org_id, integration, rng, attempt)
-                console.print(f"ran 6 syncs for {org_name}")
-            _show_guards(runlog, console)
-            from pyrunlog.display import runs_table
-
-            for org_name, org_id in ORGS.items():
-                console.print(runs_table(runlog.last_runs(org_id), title=f"last runs: {org_name}"))
-            scoped = runlog.for_org(ORGS["Fjordline AS"])
-            seen = {run.org_id for run in scoped.run_history(max_rows=100)}
-            console.print(
-                f"a reader scoped to Fjordline sees organisations: {sorted(map(str, seen))}"
-            )
+            for org_id in ORGS.values():
+                runlog.request_sync(org_id, "xledger")  # a manual run to start with
+            _watch(dsn, console, seconds)
+            worker.stop()
+            thread.join(timeout=30)
+            _summary(dsn, console)
+    finally:
+        cluster.stop()
 
 
-def _one_sync(
-    runlog: RunLog, org_id: uuid.UUID, integration: str, rng: random.Random, attempt: int
-) -> None:
-    """One simulated export: fails sometimes, has failed records sometimes."""
-    try:
-        with runlog.run(org_id, integration) as run:
-            records = rng.randint(50, 500)
-            if rng.random() < 0.2:
-                raise ConnectionError(f"{integration} API answered 503 Service Unavailable")
-            run.report(processed=records, failed=rng.choice([0, 0, 0, 3]))
-    except ConnectionError:
-        pass  # recorded as a failed run; the demo goes on
+def _deploy(dsn: str, console: Console) -> None:
+    applied = migrate(dsn)
+    console.print(f"migrated: applied {', '.join(f'{v:04d}' for v in applied)}")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+        jobs = [row[0] for row in conn.execute("SELECT jobname FROM runlog.install_cron_jobs()")]
+        # A short threshold so that the slow integration shows up as drift.
+        conn.execute("UPDATE runlog.settings SET drift_threshold = '30 seconds'")
+    console.print(f"pg_cron jobs installed: {', '.join(jobs)}")
+    with RunLog(dsn) as runlog:
+        for org_id in ORGS.values():
+            for integration in ("xledger", "dynamics_365"):
+                runlog.set_schedule(
+                    org_id, integration, "* * * * *", "Europe/Oslo",
+                    prewarm_lead=timedelta(minutes=1),
+                )  # fmt: skip
+    console.print("scheduled xledger and dynamics_365 every minute for 3 organisations")
 
 
-def _show_guards(runlog: RunLog, console: Console) -> None:
-    org_id = ORGS["Fjordline AS"]
-    first = runlog.start_run(org_id, "xledger", idempotency_key="fjordline/xledger/2026-11")
-    try:
-        runlog.start_run(org_id, "xledger")
-    except AlreadyRunning as exc:
-        console.print(f"[yellow]refused:[/] {exc}")
-    runlog.finish_run(first.id, "succeeded", records_processed=120)
-    try:
-        runlog.start_run(org_id, "xledger", idempotency_key="fjordline/xledger/2026-11")
-    except DuplicatePeriod as exc:
-        console.print(f"[yellow]refused:[/] {exc}")
+def _watch(dsn: str, console: Console, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    with (
+        psycopg.connect(dsn, autocommit=True) as conn,
+        RunLog(dsn) as runlog,
+        Live(console=console, refresh_per_second=2, transient=False) as live,
+    ):
+        while time.monotonic() < deadline:
+            live.update(_screen(conn, runlog, deadline - time.monotonic()))
+            time.sleep(0.5)
+    console.print()
+
+
+def _screen(conn: psycopg.Connection[Any], runlog: RunLog, remaining: float) -> Group:
+    runs = [run for org_id in ORGS.values() for run in runlog.last_runs(org_id)]
+    counts = conn.execute(
+        "SELECT (SELECT count(*) FROM runlog.sync_run_log WHERE triggered_by = 'scheduler'),"
+        " (SELECT count(*) FROM runlog.sync_run_log WHERE status = 'queued'),"
+        " (SELECT count(*) FROM runlog.drift_alerts),"
+        " (SELECT count(*) FROM runlog.cold_starts),"
+        " (SELECT next_slot FROM runlog.sync_schedule ORDER BY next_slot LIMIT 1)"
+    ).fetchone()
+    assert counts is not None
+    scheduled, queued, drift, cold, next_slot = counts
+    status = Text.assemble(
+        ("pg_cron-fired runs ", "bold"), str(scheduled),
+        ("   queued ", "bold"), str(queued),
+        ("   drift alerts ", "bold"), str(drift),
+        ("   cold starts ", "bold"), str(cold),
+        ("   next slot ", "bold"), next_slot.strftime("%H:%M:%S") if next_slot else "-",
+        ("   demo ends in ", "bold"), f"{max(0, remaining):.0f}s",
+    )  # fmt: skip
+    return Group(runs_table(runs, title="last run per integration (live)"), status)
+
+
+def _summary(dsn: str, console: Console) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        table = Table(title="summary: runs by trigger and status")
+        for column in ("triggered by", "status", "runs", "records", "avg duration"):
+            table.add_column(column)
+        for row in conn.execute(
+            "SELECT triggered_by, status, count(*), sum(records_processed),"
+            " round(avg(duration_seconds), 1) FROM runlog.sync_run_log GROUP BY 1, 2 ORDER BY 1, 2"
+        ):
+            table.add_row(*(str(value) if value is not None else "-" for value in row))
+        console.print(table)
+        fired = conn.execute(
+            "SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)"
+            " WHERE j.jobname = 'runlog_tick' AND d.status = 'succeeded'"
+        ).fetchone()
+        drift = conn.execute(
+            "SELECT integration_type, org_id, round(drift_seconds) FROM runlog.drift_alerts"
+            " ORDER BY drift_seconds DESC LIMIT 3"
+        ).fetchall()
+        cold = conn.execute("SELECT count(*) FROM runlog.cold_starts").fetchone()
+    ticks = fired[0] if fired else 0
+    console.print(f"pg_cron ran runlog_tick {ticks} time{'' if ticks == 1 else 's'}")
+    for integration, org_id, seconds in drift:
+        console.print(
+            f"[yellow]drift alert:[/] {integration} of {str(org_id)[:8]} started {seconds}s late"
+        )
+    console.print(f"cold starts (no successful pre-warm before the run): {cold[0] if cold else 0}")

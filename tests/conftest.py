@@ -116,3 +116,38 @@ def login_role(server: Server) -> Iterator[Callable[[str], str]]:
 
 def new_org() -> uuid.UUID:
     return uuid.uuid4()
+
+
+@pytest.fixture(scope="session")
+def cron_database(server: Server) -> str:
+    """The database pg_cron runs in (cron.database_name), migrated, with pg_cron.
+
+    Only the throwaway cluster has one the tests may use freely.
+    """
+    if server.cluster is None:
+        pytest.skip("pg_cron tests need the throwaway cluster (PYRUNLOG_TEST_DSN is set)")
+    from pyrunlog.localpg import CRON_DATABASE
+
+    dsn = server.dsn(CRON_DATABASE)
+    migrate(dsn)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+    return dsn
+
+
+@pytest.fixture
+def cron_dsn(cron_database: str) -> Iterator[str]:
+    """The pg_cron database, emptied of runlog rows and jobs before and after a test."""
+
+    def reset() -> None:
+        with psycopg.connect(cron_database, autocommit=True) as conn:
+            conn.execute("SELECT runlog.uninstall_cron_jobs()")
+            conn.execute("SELECT cron.unschedule(jobname) FROM cron.job")
+            conn.execute(
+                "TRUNCATE runlog.sync_run_log, runlog.sync_schedule, runlog.prewarm_log,"
+                " cron.job_run_details"
+            )
+
+    reset()
+    yield cron_database
+    reset()

@@ -99,11 +99,12 @@ def test_python_dash_m_runs_the_cli() -> None:
 
 
 @pytest.mark.slow
-def test_demo_runs_on_its_own_throwaway_cluster() -> None:
-    result = CliRunner().invoke(cli, ["demo"], terminal_width=160)
+def test_demo_shows_pg_cron_fired_runs() -> None:
+    result = CliRunner().invoke(cli, ["demo", "--seconds", "70"], terminal_width=160)
     assert result.exit_code == 0, result.output
-    assert "refused:" in result.output
-    assert "last runs: Fjordline AS" in result.output
+    assert "pg_cron jobs installed: runlog_tick" in result.output
+    assert "summary: runs by trigger and status" in result.output
+    assert "│ scheduler" in result.output, "pg_cron must have fired scheduled runs"
 
 
 def invoke(*args: str) -> str:
