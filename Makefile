@@ -38,7 +38,9 @@ lint: $(STAMP)
 	$(BIN)/sqlfluff lint sql
 
 bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run_log
+	$(BIN)/python -m bench.scheduling
 
 clean:
 	rm -rf $(VENV) $(PG_STAMP) .pytest_cache .mypy_cache .ruff_cache .coverage* dist build

@@ -43,7 +43,9 @@ class AsyncRunLog:
     @classmethod
     async def connect(cls, conninfo: str, max_size: int = 8) -> AsyncRunLog:
         """An AsyncRunLog over a new pool that it closes on ``close()``."""
-        pool = AsyncConnectionPool(conninfo, min_size=1, max_size=max_size, open=False)
+        pool = AsyncConnectionPool(
+            conninfo, min_size=1, max_size=max_size, open=False, kwargs={"autocommit": True}
+        )
         await pool.open()
         return cls(pool, owns_pool=True)
 
@@ -66,15 +68,16 @@ class AsyncRunLog:
 
     @contextlib.asynccontextmanager
     async def _connection(self, conn: AsyncConn | None) -> AsyncIterator[AsyncConn]:
-        if conn is not None:
-            if self._org_id is None:
-                yield conn
-            else:
-                async with conn.transaction():
-                    yield conn
-            return
-        async with self._pool.connection() as pooled:
-            yield pooled
+        """The caller's connection, or a pooled one; a transaction when org-scoped."""
+        async with contextlib.AsyncExitStack() as stack:
+            connection: AsyncConn = (
+                conn
+                if conn is not None
+                else await stack.enter_async_context(self._pool.connection())
+            )
+            if self._org_id is not None:
+                await stack.enter_async_context(connection.transaction())
+            yield connection
 
     async def _rows(self, query: queries.Query, conn: AsyncConn | None) -> list[dict[str, Any]]:
         async with self._connection(conn) as c:

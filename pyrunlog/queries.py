@@ -164,6 +164,41 @@ def claim_next(worker_id: str, integration_types: Sequence[str] | None) -> Query
     )
 
 
+def claim_runs(worker_id: str, integration_types: Sequence[str] | None, max_runs: int) -> Query:
+    """runlog.claim_runs."""
+    return Query(
+        "SELECT * FROM runlog.claim_runs(%(worker_id)s, %(integration_types)s::text[],"
+        " %(max_runs)s)",
+        {
+            "worker_id": worker_id,
+            "integration_types": None if integration_types is None else list(integration_types),
+            "max_runs": max_runs,
+        },
+    )
+
+
+def finish_and_claim(
+    run_id: int,
+    status: RunStatus | str,
+    records_processed: int | None,
+    records_failed: int | None,
+    error_message: str | None,
+    worker_id: str,
+    integration_types: Sequence[str] | None,
+) -> Query:
+    """runlog.finish_and_claim; the error text is made storable first."""
+    finish = finish_run(run_id, status, records_processed, records_failed, error_message)
+    return Query(
+        "SELECT * FROM runlog.finish_and_claim(%(run_id)s, %(status)s, %(records_processed)s,"
+        " %(records_failed)s, %(error_message)s, %(worker_id)s, %(integration_types)s::text[])",
+        {
+            **finish.params,
+            "worker_id": worker_id,
+            "integration_types": None if integration_types is None else list(integration_types),
+        },
+    )
+
+
 def cancel_run(run_id: int, reason: str | None) -> Query:
     """runlog.cancel_run; the reason is made storable first."""
     return Query(

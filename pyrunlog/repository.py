@@ -44,7 +44,9 @@ class RunLog(SchedulingCalls):
                 min_size=1,
                 max_size=max_size,
                 open=True,
-                check=ConnectionPool.check_connection,  # survive a server restart
+                # One function call is one statement: autocommit saves the COMMIT
+                # roundtrip. Scoped calls open a transaction of their own.
+                kwargs={"autocommit": True},
             )
             self._owns_pool = True
         else:
@@ -73,15 +75,13 @@ class RunLog(SchedulingCalls):
 
     @contextlib.contextmanager
     def _connection(self, conn: Conn | None) -> Iterator[Conn]:
-        if conn is not None:
-            if self._org_id is None:
-                yield conn
-            else:
-                with conn.transaction():
-                    yield conn
-            return
-        with self._pool.connection() as pooled:
-            yield pooled
+        """The caller's connection, or a pooled one; a transaction when org-scoped."""
+        with contextlib.ExitStack() as stack:
+            if conn is None:
+                conn = stack.enter_context(self._pool.connection())
+            if self._org_id is not None:
+                stack.enter_context(conn.transaction())  # the claim lives in it only
+            yield conn
 
     def _rows(self, query: queries.Query, conn: Any) -> list[dict[str, Any]]:
         with self._connection(conn) as c, wrap_exceptions(), c.cursor(row_factory=dict_row) as cur:
@@ -167,6 +167,40 @@ class RunLog(SchedulingCalls):
     ) -> SyncRun | None:
         """runlog.claim_next: the claimed run, or None when nothing is due."""
         runs = self._runs(queries.claim_next(worker_id, integration_types), conn)
+        return runs[0] if runs else None
+
+    def claim_runs(
+        self,
+        worker_id: str,
+        integration_types: Sequence[str] | None = None,
+        max_runs: int = 1,
+        *,
+        conn: Conn | None = None,
+    ) -> list[SyncRun]:
+        """runlog.claim_runs: up to max_runs claimed runs in one call."""
+        return self._runs(queries.claim_runs(worker_id, integration_types, max_runs), conn)
+
+    def finish_and_claim(
+        self,
+        run_id: int,
+        status: RunStatus | str,
+        records_processed: int | None,
+        records_failed: int | None,
+        error_message: str | None,
+        worker_id: str,
+        integration_types: Sequence[str] | None = None,
+        *,
+        conn: Conn | None = None,
+    ) -> SyncRun | None:
+        """runlog.finish_and_claim: finish this run and claim the next, atomically.
+
+        Raises like finish_run; then nothing was claimed.
+        """
+        query = queries.finish_and_claim(
+            run_id, status, records_processed, records_failed, error_message,
+            worker_id, integration_types,
+        )  # fmt: skip
+        runs = self._runs(query, conn)
         return runs[0] if runs else None
 
     def cancel_run(

@@ -176,69 +176,89 @@ class Worker:
     # -- claiming and running --------------------------------------------------
 
     def _fill(self) -> None:
-        """Claim runs while there is room (one claimer at a time)."""
+        """Claim runs for every free slot in one call (one claimer at a time)."""
         with self._claiming:
-            while not self._stopping.is_set():
-                with self._lock:
-                    if len(self._active) >= self.concurrency:
-                        return
-                run = self.runlog.claim_next(self.worker_id, self._types)
-                if run is None:
-                    return
+            if self._stopping.is_set():
+                return
+            with self._lock:
+                free = self.concurrency - len(self._active)
+            if free <= 0:
+                return
+            for run in self.runlog.claim_runs(self.worker_id, self._types, free):
                 self._start(run)
 
     def _start(self, run: SyncRun) -> None:
-        handler = self.app.handlers[run.integration_type]
-        context = SyncContext(run=run, deadline=time.monotonic() + handler.timeout)
         thread = threading.Thread(
-            target=self._execute, args=(run.id,), name=f"run-{run.id}", daemon=True
+            target=self._execute, args=(run,), name=f"run-{run.id}", daemon=True
         )
-        with self._lock:
-            self._active[run.id] = _Active(run, handler, context, thread)
+        self._register(run, thread)
         thread.start()
 
-    def _execute(self, run_id: int) -> None:
-        active = self._active[run_id]
-        context = active.context
-        status, message = RunStatus.SUCCEEDED, None
-        try:
-            active.handler.sync(context)
-            if context.progress.failed > 0:
-                status = RunStatus.PARTIAL
-        except SyncCancelled as exc:
-            status, message = RunStatus.CANCELLED, str(exc)
-        except Exception as exc:
-            status, message = RunStatus.FAILED, describe_exception(exc)
-            log.info("run %s (%s) failed: %s", run_id, active.run.integration_type, message)
-        finally:
-            self._finish(active, status, message)
+    def _register(self, run: SyncRun, thread: threading.Thread) -> _Active:
+        handler = self.app.handlers[run.integration_type]
+        context = SyncContext(run=run, deadline=time.monotonic() + handler.timeout)
+        active = _Active(run, handler, context, thread)
+        with self._lock:
+            self._active[run.id] = active
+        return active
+
+    def _execute(self, run: SyncRun) -> None:
+        """Run this run, then, while runs keep coming, the next one on the same thread."""
+        active = self._active[run.id]
+        while True:
+            status, message = self._call(active)
+            claimed = self._finish(active, status, message, claim=not self._stopping.is_set())
             with self._lock:
-                self._active.pop(run_id, None)
+                self._active.pop(active.run.id, None)
                 self.runs_done += 1
                 self._idle.notify_all()
+            if claimed is None:
+                break
+            active = self._register(claimed, threading.current_thread())
         if not self._stopping.is_set():
             with contextlib.suppress(psycopg.Error):
-                self._fill()  # a slot is free: take the next run at once
+                self._fill()  # a slot is free: take what is queued
 
-    def _finish(self, active: _Active, status: RunStatus, message: str | None) -> None:
-        """Finish once; retried so that a brief outage does not leave it running."""
+    def _call(self, active: _Active) -> tuple[RunStatus, str | None]:
+        """Call the handler; the status and error message the run ends with."""
+        context = active.context
+        try:
+            active.handler.sync(context)
+        except SyncCancelled as exc:
+            return RunStatus.CANCELLED, str(exc)
+        except Exception as exc:
+            message = describe_exception(exc)
+            log.info("run %s (%s) failed: %s", active.run.id, active.run.integration_type, message)
+            return RunStatus.FAILED, message
+        return (RunStatus.PARTIAL if context.progress.failed > 0 else RunStatus.SUCCEEDED), None
+
+    def _finish(
+        self, active: _Active, status: RunStatus, message: str | None, claim: bool = False
+    ) -> SyncRun | None:
+        """Finish once (retried over a brief outage); with claim, also take the next run."""
         with self._lock:
             if active.finished:
-                return
+                return None
             active.finished = True
         progress = active.context.progress
         for attempt in range(5):
             try:
+                if claim:
+                    return self.runlog.finish_and_claim(
+                        active.run.id, status, progress.processed, progress.failed, message,
+                        self.worker_id, self._types,
+                    )  # fmt: skip
                 self.runlog.finish_run(
                     active.run.id, status, progress.processed, progress.failed, message
                 )
-                return
+                return None
             except NotRunning:
-                return  # cancelled by an operator or reaped meanwhile
+                return None  # cancelled by an operator or reaped meanwhile
             except psycopg.OperationalError as exc:
                 log.warning("finishing run %s failed (%s); retrying", active.run.id, exc)
                 time.sleep(min(0.5 * 2**attempt, 5.0))
         log.error("run %s could not be finished; the reaper will time it out", active.run.id)
+        return None
 
     # -- heartbeats, timeouts, cancellation ------------------------------------
 

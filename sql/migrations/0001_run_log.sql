@@ -649,6 +649,10 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- Walk the queue index in due order and stop at the first claimable run. With
+-- stale statistics (a burst of runs just enqueued) the planner would otherwise
+-- sort the whole queue on every claim.
+SET enable_sort = off
 AS $function$
 DECLARE
     candidate runlog.sync_run_log;

@@ -868,6 +868,63 @@ EXECUTE FUNCTION runlog._alert_if_late();
 COMMENT ON TRIGGER sync_run_log_drift_alert ON runlog.sync_run_log IS
 'Alerts (NOTIFY runlog_alert) when a scheduled run starts late, however it was started.';
 
+CREATE OR REPLACE FUNCTION runlog.claim_runs(
+    worker_id text, integration_types text[] DEFAULT null, max_runs integer DEFAULT 1
+)
+RETURNS SETOF runlog.sync_run_log
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    claimed runlog.sync_run_log;
+BEGIN
+    IF claim_runs.max_runs IS NULL OR claim_runs.max_runs NOT BETWEEN 1 AND 1000 THEN
+        PERFORM runlog._invalid(
+            pg_catalog.format('max_runs must be between 1 and 1000, got %s', claim_runs.max_runs)
+        );
+    END IF;
+    FOR i IN 1..claim_runs.max_runs LOOP
+        claimed := runlog.claim_next(claim_runs.worker_id, claim_runs.integration_types);
+        EXIT WHEN claimed.id IS NULL;
+        RETURN NEXT claimed;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION runlog.claim_runs(text, text[], integer) IS
+'Claims up to max_runs runs as claim_next would, in one call (a worker fills all its free slots in one roundtrip).';
+
+CREATE OR REPLACE FUNCTION runlog.finish_and_claim(
+    run_id bigint,
+    status text,
+    records_processed bigint,
+    records_failed bigint,
+    error_message text,
+    worker_id text,
+    integration_types text[] DEFAULT null
+)
+RETURNS SETOF runlog.sync_run_log
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    -- One transaction: when the finish fails, nothing is claimed either.
+    PERFORM runlog.finish_run(
+        finish_and_claim.run_id, finish_and_claim.status, finish_and_claim.records_processed,
+        finish_and_claim.records_failed, finish_and_claim.error_message
+    );
+    RETURN QUERY
+    SELECT * FROM runlog.claim_runs(finish_and_claim.worker_id, finish_and_claim.integration_types, 1);
+END
+$function$;
+
+COMMENT ON FUNCTION runlog.finish_and_claim(bigint, text, bigint, bigint, text, text, text[]) IS
+'finish_run, then claim_next for the same worker, atomically in one call: a worker''s thread finishes a run and takes the next in one roundtrip.';
+
 CREATE OR REPLACE VIEW runlog.drift_alerts
 WITH (security_invoker = true) AS
 SELECT
@@ -1216,6 +1273,7 @@ runlog.slot_key(uuid, text, timestamptz)
 TO runlog_reader, runlog_worker, runlog_admin;
 
 GRANT EXECUTE ON FUNCTION
+runlog.claim_runs(text, text[], integer),
 runlog.claim_prewarm(uuid, text, timestamptz, text),
 runlog.record_prewarm(uuid, text, timestamptz, boolean, integer, text, text),
 runlog.maintain(text, timestamptz),
