@@ -241,7 +241,9 @@ class Worker:
                 return None
             active.finished = True
         progress = active.context.progress
-        for attempt in range(5):
+        # After a server restart the pool may hand out several dead connections
+        # (each is discarded once it fails): retry past them.
+        for attempt in range(10):
             try:
                 if claim:
                     return self.runlog.finish_and_claim(

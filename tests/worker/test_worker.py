@@ -189,3 +189,45 @@ def test_app_refuses_a_second_handler_for_a_type() -> None:
     app.handler("x")(lambda ctx: None)
     with pytest.raises(ValueError, match="already registered"):
         app.handler("x")(lambda ctx: None)
+
+
+def test_the_worker_reconnects_after_a_server_restart(
+    runlog: RunLog, start_worker: StartWorker, server: object
+) -> None:
+    cluster = getattr(server, "cluster", None)
+    if cluster is None:
+        pytest.skip("needs the throwaway cluster to restart")
+    app = App()
+    seen: list[int] = []
+    app.handler("xledger")(lambda ctx: seen.append(ctx.run.id))
+    first = runlog.request_sync(ORG, "xledger")
+    start_worker(app)
+    wait_for(lambda: ended(runlog, first.id), what="the first run")
+    cluster.restart("fast")
+    second = None
+    for _ in range(50):  # the RunLog's own pooled connections were cut too
+        try:
+            second = runlog.request_sync(ORG, "xledger")
+            break
+        except Exception:
+            time.sleep(0.2)
+    assert second is not None
+    wait_for(lambda: ended(runlog, second.id), timeout=30, what="a run after the restart")
+    assert sorted(seen) == [first.id, second.id], "each run executed once"
+    assert status_of(runlog, second.id)[0] is RunStatus.SUCCEEDED
+
+
+def test_drift_alerts_are_logged_by_the_worker(
+    runlog: RunLog, start_worker: StartWorker, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = App()
+    app.handler("xledger")(lambda ctx: None)
+    start_worker(app)
+    time.sleep(0.5)
+    with caplog.at_level("WARNING", logger="pyrunlog.worker"):
+        late = datetime.now(timezone.utc) - timedelta(minutes=9)
+        runlog.request_sync(ORG, "xledger", "scheduler", late, "late-period")
+        wait_for(lambda: any("drift" in r.getMessage() for r in caplog.records),
+                 what="the drift warning")  # fmt: skip
+    message = next(r.getMessage() for r in caplog.records if "drift" in r.getMessage())
+    assert "xledger" in message
