@@ -77,11 +77,24 @@ class PrewarmContext:
     slot: datetime
 
 
+@dataclass(frozen=True)
+class HealthContext:
+    """Given to a health-check hook: whose API to ping, and how long it may take."""
+
+    org_id: uuid.UUID
+    integration_type: str
+    at: datetime
+    """When the check was claimed (the simulated time in tests)."""
+    timeout: float
+    """Seconds the hook may take; past that the worker records a failure."""
+
+
 SyncFunction = Callable[[SyncContext], None]
 PrewarmFunction = Callable[[PrewarmContext], None]
-HealthCheckFunction = Callable[[uuid.UUID], None]
+HealthCheckFunction = Callable[[HealthContext], None]
 
 DEFAULT_TIMEOUT = 3600.0
+DEFAULT_HEALTH_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,7 @@ class Handler:
     timeout: float = DEFAULT_TIMEOUT
     prewarm: PrewarmFunction | None = None
     health_check: HealthCheckFunction | None = None
+    health_timeout: float = DEFAULT_HEALTH_TIMEOUT
 
 
 class App:
@@ -113,21 +127,26 @@ class App:
         timeout: float = DEFAULT_TIMEOUT,
         prewarm: PrewarmFunction | None = None,
         health_check: HealthCheckFunction | None = None,
+        health_timeout: float = DEFAULT_HEALTH_TIMEOUT,
     ) -> Callable[[SyncFunction], SyncFunction]:
         """Register the decorated function as the sync of an integration type.
 
         ``timeout`` (seconds) ends a run that takes longer as failed; ``prewarm``
         runs before each scheduled slot (warm a token, open a session);
-        ``health_check`` is a lightweight ping of the external API.
+        ``health_check`` is a lightweight ping of the external API: a HEAD request
+        or the vendor's ping endpoint, never a data request. It raises when the
+        API is unhealthy and must finish within ``health_timeout`` seconds.
+        Workers call it at most once per 15 minutes per organisation, backing off
+        after failures.
         """
         if integration_type in self.handlers:
             raise ValueError(f"a handler for {integration_type!r} is already registered")
-        if timeout <= 0:
-            raise ValueError(f"timeout must be positive, got {timeout!r}")
+        if timeout <= 0 or health_timeout <= 0:
+            raise ValueError(f"timeouts must be positive, got {timeout!r}, {health_timeout!r}")
 
         def register(function: SyncFunction) -> SyncFunction:
             self.handlers[integration_type] = Handler(
-                integration_type, function, timeout, prewarm, health_check
+                integration_type, function, timeout, prewarm, health_check, health_timeout
             )
             return function
 

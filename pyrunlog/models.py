@@ -122,3 +122,20 @@ class Schedule:
             next_slot=row["next_slot"],
             last_slot=row["last_slot"],
         )
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    """One row of runlog.health_overview: the health of one integration."""
+
+    org_id: uuid.UUID
+    integration_type: str
+    state: str
+    mode: str
+    consecutive_failures: int
+    based_on: str | None
+    last_check_at: datetime | None
+    next_check_at: datetime | None
+    last_error: str | None
+    last_run_status: str | None
+    last_run_started_at: datetime | None

@@ -345,3 +345,51 @@ def record_prewarm(
             "worker_id": worker_id,
         },
     )
+
+
+def claim_health_checks(
+    worker_id: str, integration_types: Sequence[str], at: datetime | None, max_checks: int
+) -> Query:
+    """runlog.claim_health_checks."""
+    return Query(
+        "SELECT * FROM runlog.claim_health_checks(%(worker_id)s, %(types)s::text[],"
+        " coalesce(%(at)s::timestamptz, now()), %(max_checks)s)",
+        {"worker_id": worker_id, "types": list(integration_types), "at": at,
+         "max_checks": max_checks},
+    )  # fmt: skip
+
+
+def record_health_check(
+    org_id: uuid.UUID,
+    integration_type: str,
+    ok: bool,
+    latency_ms: int,
+    error_message: str | None,
+    claimed_at: datetime | None,
+) -> Query:
+    """runlog.record_health_check; the error text is made storable first."""
+    return Query(
+        "SELECT state FROM runlog.record_health_check(%(org_id)s, %(integration_type)s, %(ok)s,"
+        " %(latency_ms)s, %(error)s, %(claimed_at)s)",
+        {
+            "org_id": org_id,
+            "integration_type": integration_type,
+            "ok": ok,
+            "latency_ms": latency_ms,
+            "error": None if error_message is None else error_text(error_message),
+            "claimed_at": claimed_at,
+        },
+    )
+
+
+def set_health_mode(integration_type: str, mode: str, org_id: uuid.UUID | None) -> Query:
+    """runlog.set_health_mode."""
+    return Query(
+        "SELECT mode FROM runlog.set_health_mode(%(integration_type)s, %(mode)s, %(org_id)s::uuid)",
+        {"integration_type": integration_type, "mode": mode, "org_id": org_id},
+    )
+
+
+def health_overview(org_id: uuid.UUID | None) -> Query:
+    """runlog.health_overview."""
+    return Query("SELECT * FROM runlog.health_overview(%(org_id)s::uuid)", {"org_id": org_id})

@@ -1,13 +1,14 @@
-"""The scheduling part of the SQL API, mixed into RunLog."""
+"""The scheduling and health part of the SQL API, mixed into RunLog."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from pyrunlog import queries
-from pyrunlog.models import CatchUp, Schedule
+from pyrunlog.models import CatchUp, HealthRow, Schedule
 
 
 class SchedulingCalls:
@@ -134,3 +135,50 @@ class SchedulingCalls:
             org_id, integration_type, slot, ok, latency_ms, error_message, worker_id or None
         )
         self._rows(query, conn)
+
+    # -- health ------------------------------------------------------------------
+
+    def claim_health_checks(
+        self,
+        worker_id: str,
+        integration_types: Sequence[str],
+        at: datetime | None = None,
+        max_checks: int = 10,
+        *,
+        conn: Any = None,
+    ) -> list[tuple[uuid.UUID, str, datetime]]:
+        """runlog.claim_health_checks: (org_id, integration_type, claimed_at) to check now."""
+        query = queries.claim_health_checks(worker_id, integration_types, at, max_checks)
+        rows = self._rows(query, conn)
+        return [(r["org_id"], r["integration_type"], r["claimed_at"]) for r in rows]
+
+    def record_health_check(
+        self,
+        org_id: uuid.UUID,
+        integration_type: str,
+        ok: bool,
+        latency_ms: int,
+        error_message: str | None = None,
+        claimed_at: datetime | None = None,
+        *,
+        conn: Any = None,
+    ) -> str:
+        """runlog.record_health_check: the new state."""
+        query = queries.record_health_check(
+            org_id, integration_type, ok, latency_ms, error_message, claimed_at
+        )
+        return str(self._rows(query, conn)[0]["state"])
+
+    def set_health_mode(
+        self, integration_type: str, mode: str, org_id: uuid.UUID | None = None, *, conn: Any = None
+    ) -> str:
+        """runlog.set_health_mode (runlog_admin)."""
+        return str(
+            self._rows(queries.set_health_mode(integration_type, mode, org_id), conn)[0]["mode"]
+        )
+
+    def health_overview(
+        self, org_id: uuid.UUID | None = None, *, conn: Any = None
+    ) -> list[HealthRow]:
+        """runlog.health_overview: health, mode, next check and last run per integration."""
+        return [HealthRow(**row) for row in self._rows(queries.health_overview(org_id), conn)]

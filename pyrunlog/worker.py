@@ -26,7 +26,7 @@ from typing import Any
 
 import psycopg
 
-from pyrunlog.app import App, Handler, PrewarmContext, SyncCancelled, SyncContext
+from pyrunlog.app import App, Handler, HealthContext, PrewarmContext, SyncCancelled, SyncContext
 from pyrunlog.errors import NotRunning
 from pyrunlog.models import RunStatus, SyncRun
 from pyrunlog.repository import RunLog
@@ -66,6 +66,7 @@ class Worker:
         grace_period: float = 30.0,
         tick: bool = False,
         listen: bool = True,
+        health_poll_interval: float = 30.0,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -80,6 +81,9 @@ class Worker:
         self.grace_period = grace_period
         self.tick = tick
         self.listen = listen
+        self.health_poll_interval = health_poll_interval
+        self._next_health = 0.0
+        self._health_types = sorted(t for t, h in app.handlers.items() if h.health_check)
         self.runlog = RunLog(dsn, max_size=concurrency + 3)
         self._active: dict[int, _Active] = {}
         self._lock = threading.Lock()
@@ -130,6 +134,7 @@ class Worker:
                     self._wake = True  # claim what is already queued
                     while not self._stopping.is_set():
                         self._maintain()
+                        self._health()
                         if self._wake or time.monotonic() >= self._next_poll:
                             self._wake = False
                             self._next_poll = time.monotonic() + self.poll_interval
@@ -358,3 +363,60 @@ class Worker:
         if time.monotonic() >= self._next_prune:
             self.runlog.prune()
             self._next_prune = time.monotonic() + timedelta(hours=24).total_seconds()
+
+    # -- active health checks -------------------------------------------------------
+
+    def _health(self) -> None:
+        if not self._health_types or time.monotonic() < self._next_health:
+            return
+        self._next_health = time.monotonic() + self.health_poll_interval
+        threading.Thread(target=self.run_health_checks, name="health", daemon=True).start()
+
+    def run_health_checks(self, at: datetime | None = None) -> int:
+        """Claim the due health checks of this worker's integrations and run them.
+
+        Each hook gets its handler's ``health_timeout``; one that hangs past it
+        counts as a failure (its thread is abandoned). Returns how many ran.
+        """
+        claimed = self.runlog.claim_health_checks(
+            self.worker_id, self._health_types, at, max_checks=self.concurrency
+        )
+        for org_id, integration_type, claimed_at in claimed:
+            handler = self.app.handlers[integration_type]
+            context = HealthContext(org_id, integration_type, claimed_at, handler.health_timeout)
+            ok, latency, error = _call_with_timeout(handler, context)
+            try:
+                state = self.runlog.record_health_check(
+                    org_id, integration_type, ok, latency, error, claimed_at
+                )
+            except psycopg.Error as exc:
+                log.warning("recording the health of %s failed: %s", integration_type, exc)
+                continue
+            if not ok:
+                log.warning("health check of %s (%s) failed: %s", integration_type, org_id, error)
+            log.debug("health of %s (%s): %s", integration_type, org_id, state)
+        return len(claimed)
+
+
+def _call_with_timeout(handler: Handler, context: HealthContext) -> tuple[bool, int, str | None]:
+    """Run a health-check hook in a thread; (ok, latency ms, error) within its timeout."""
+    assert handler.health_check is not None
+    hook = handler.health_check
+    outcome: list[BaseException | None] = []
+
+    def call() -> None:
+        try:
+            hook(context)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    started = time.monotonic()
+    thread = threading.Thread(target=call, name="health-check", daemon=True)
+    thread.start()
+    thread.join(context.timeout)
+    latency = int((time.monotonic() - started) * 1000)
+    if not outcome:
+        return False, latency, f"health check timed out after {context.timeout:g}s"
+    error = outcome[0]
+    return error is None, latency, None if error is None else describe_exception(error)
