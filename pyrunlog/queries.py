@@ -393,3 +393,17 @@ def set_health_mode(integration_type: str, mode: str, org_id: uuid.UUID | None) 
 def health_overview(org_id: uuid.UUID | None) -> Query:
     """runlog.health_overview."""
     return Query("SELECT * FROM runlog.health_overview(%(org_id)s::uuid)", {"org_id": org_id})
+
+
+def organisations() -> Query:
+    """The organisations that have runs (a loose index scan, one probe each)."""
+    return Query(
+        "WITH RECURSIVE orgs AS ("
+        " (SELECT r.org_id FROM runlog.sync_run_log AS r ORDER BY r.org_id LIMIT 1)"
+        " UNION ALL"
+        " SELECT (SELECT r.org_id FROM runlog.sync_run_log AS r WHERE r.org_id > o.org_id"
+        "         ORDER BY r.org_id LIMIT 1)"
+        " FROM orgs AS o WHERE o.org_id IS NOT NULL)"
+        " SELECT org_id FROM orgs WHERE org_id IS NOT NULL",
+        {},
+    )

@@ -32,12 +32,15 @@ class RunLog(SchedulingCalls):
 
     def __init__(
         self,
-        source: str | ConnectionPool,
+        source: str | ConnectionPool | Conn,
         *,
         org_id: uuid.UUID | None = None,
         role: str | None = None,
         max_size: int = 8,
     ) -> None:
+        self._connection_only: Conn | None = None
+        self._pool: ConnectionPool | None = None
+        self._owns_pool = False
         if isinstance(source, str):
             self._pool = ConnectionPool(
                 source,
@@ -49,15 +52,16 @@ class RunLog(SchedulingCalls):
                 kwargs={"autocommit": True},
             )
             self._owns_pool = True
-        else:
+        elif isinstance(source, ConnectionPool):
             self._pool = source
-            self._owns_pool = False
+        else:  # one connection the caller owns (a CLI, a script, a test)
+            self._connection_only = source
         self._org_id = org_id
         self._role = role
 
     def close(self) -> None:
         """Close the pool if this RunLog created it."""
-        if self._owns_pool:
+        if self._owns_pool and self._pool is not None:
             self._pool.close()
 
     def __enter__(self) -> RunLog:
@@ -68,8 +72,9 @@ class RunLog(SchedulingCalls):
 
     def for_org(self, org_id: uuid.UUID, role: str | None = None) -> RunLog:
         """A view that acts as a reader of one organisation (same pool)."""
-        scoped = RunLog(self._pool, org_id=org_id, role=role)
-        return scoped
+        source = self._pool if self._pool is not None else self._connection_only
+        assert source is not None
+        return RunLog(source, org_id=org_id, role=role)
 
     # -- execution -----------------------------------------------------------
 
@@ -78,6 +83,9 @@ class RunLog(SchedulingCalls):
         """The caller's connection, or a pooled one; a transaction when org-scoped."""
         with contextlib.ExitStack() as stack:
             if conn is None:
+                conn = self._connection_only
+            if conn is None:
+                assert self._pool is not None
                 conn = stack.enter_context(self._pool.connection())
             if self._org_id is not None:
                 stack.enter_context(conn.transaction())  # the claim lives in it only
@@ -227,6 +235,10 @@ class RunLog(SchedulingCalls):
         """runlog.run_history: newest first; pass the last id as before_id to page."""
         query = queries.run_history(org_id, integration_type, max_rows, before_id)
         return self._runs(query, conn)
+
+    def organisations(self, *, conn: Conn | None = None) -> list[uuid.UUID]:
+        """The organisations the caller can see runs of."""
+        return [row["org_id"] for row in self._rows(queries.organisations(), conn)]
 
     def version(self, *, conn: Conn | None = None) -> str | None:
         """runlog.version: the deployed schema version."""

@@ -1,0 +1,133 @@
+"""The schedule commands: add, list, enable, disable, remove, next."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import click
+
+from pyrunlog.cli.common import (
+    console,
+    dsn_option,
+    echo_json,
+    friendly_errors,
+    json_option,
+    open_runlog,
+)
+from pyrunlog.display import schedules_json, schedules_table
+
+org_option = click.option(
+    "--org", "org_id", type=click.UUID, required=True, help="Organisation id."
+)
+
+
+@click.group("schedule")
+def schedule() -> None:
+    """Create, list, enable, disable and remove schedules."""
+
+
+@schedule.command("add")
+@dsn_option
+@org_option
+@click.argument("integration_type")
+@click.argument("cron")
+@click.option("--tz", "time_zone", default="UTC", show_default=True, help="IANA time zone.")
+@click.option("--catch-up", type=click.Choice(["none", "latest", "all"]), default="latest",
+              show_default=True, help="What to do with slots missed in an outage.")  # fmt: skip
+@click.option("--prewarm-lead", default=60, show_default=True, help="Seconds before each slot.")
+@friendly_errors
+def add(
+    dsn: str,
+    org_id: uuid.UUID,
+    integration_type: str,
+    cron: str,
+    time_zone: str,
+    catch_up: str,
+    prewarm_lead: int,
+) -> None:
+    """Create or replace the schedule of an integration (CRON: 5 fields, quoted)."""
+    with open_runlog(dsn) as runlog:
+        saved = runlog.set_schedule(
+            org_id, integration_type, cron, time_zone, catch_up, timedelta(seconds=prewarm_lead)
+        )
+    click.echo(
+        f"{saved.integration_type}: '{saved.cron}' {saved.time_zone}, next {saved.next_slot}"
+    )
+
+
+@schedule.command("list")
+@dsn_option
+@click.option("--org", "org_id", type=click.UUID, default=None, help="Only this organisation.")
+@json_option
+@friendly_errors
+def list_(dsn: str, org_id: uuid.UUID | None, as_json: bool) -> None:
+    """List schedules with their next slot."""
+    with open_runlog(dsn) as runlog:
+        found = runlog.schedules(org_id)
+    if as_json:
+        click.echo(schedules_json(found))
+    else:
+        console().print(schedules_table(found))
+
+
+def _change(dsn: str, verb: str, org_id: uuid.UUID, integration_type: str) -> None:
+    with open_runlog(dsn) as runlog:
+        change = {
+            "enabled": runlog.enable_schedule,
+            "disabled": runlog.disable_schedule,
+            "removed": runlog.delete_schedule,
+        }[verb]
+        saved = change(org_id, integration_type)
+    click.echo(f"{verb} schedule of {saved.integration_type} ({saved.org_id})")
+
+
+@schedule.command("enable")
+@dsn_option
+@org_option
+@click.argument("integration_type")
+@friendly_errors
+def enable(dsn: str, org_id: uuid.UUID, integration_type: str) -> None:
+    """Enable a schedule (slots passed while disabled are skipped)."""
+    _change(dsn, "enabled", org_id, integration_type)
+
+
+@schedule.command("disable")
+@dsn_option
+@org_option
+@click.argument("integration_type")
+@friendly_errors
+def disable(dsn: str, org_id: uuid.UUID, integration_type: str) -> None:
+    """Disable a schedule: it enqueues nothing until enabled."""
+    _change(dsn, "disabled", org_id, integration_type)
+
+
+@schedule.command("remove")
+@dsn_option
+@org_option
+@click.argument("integration_type")
+@friendly_errors
+def remove(dsn: str, org_id: uuid.UUID, integration_type: str) -> None:
+    """Delete a schedule (its runs stay in the log)."""
+    _change(dsn, "removed", org_id, integration_type)
+
+
+@schedule.command("next")
+@dsn_option
+@click.argument("cron")
+@click.option("--tz", "time_zone", default="UTC", show_default=True, help="IANA time zone.")
+@click.option("-n", "count", default=5, show_default=True, help="How many slots.")
+@json_option
+@friendly_errors
+def next_(dsn: str, cron: str, time_zone: str, count: int, as_json: bool) -> None:
+    """Show the next slots of a cron expression (evaluated by the database)."""
+    with open_runlog(dsn) as runlog:
+        slots = runlog.next_slots(cron, time_zone, n=count)
+    if as_json:
+        echo_json([slot.isoformat() for slot in slots])
+        return
+    for slot in slots:
+        click.echo(slot.isoformat())
+
+
+COMMANDS = [schedule]

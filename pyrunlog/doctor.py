@@ -1,0 +1,302 @@
+"""`pyrunlog doctor`: what needs attention in a deployment, and what to do about it."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from pyrunlog.migrate import latest_version
+
+Conn = psycopg.Connection[Any]
+CRON_JOBS = ("runlog_tick", "runlog_prewarm", "runlog_reaper", "runlog_retention")
+ROLES = ("runlog_reader", "runlog_worker", "runlog_admin")
+
+
+class Level(str, enum.Enum):
+    """How urgent a finding is."""
+
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing doctor checked: what it found and, if needed, what to do."""
+
+    check: str
+    level: Level
+    message: str
+    fix: str | None = None
+
+
+def _one(conn: Conn, sql: str, *params: Any) -> Any:
+    row = conn.execute(sql, params).fetchone()
+    return None if row is None else row[0]
+
+
+def check_server(conn: Conn) -> list[Finding]:
+    version = _one(conn, "SELECT current_setting('server_version')")
+    return [Finding("server", Level.OK, f"PostgreSQL {version}")]
+
+
+def check_schema(conn: Conn) -> list[Finding]:
+    wanted = latest_version()
+    if _one(conn, "SELECT to_regprocedure('runlog.version()')") is None:
+        return [
+            Finding(
+                "schema",
+                Level.FAIL,
+                "schema runlog is not installed",
+                "run: pyrunlog migrate --dsn ...",
+            )
+        ]
+    deployed = int(_one(conn, "SELECT runlog.version()") or 0)
+    if deployed < wanted:
+        return [
+            Finding(
+                "schema",
+                Level.FAIL,
+                f"schema is at {deployed:04d}, this pyrunlog brings {wanted:04d}",
+                "run: pyrunlog migrate --dsn ...",
+            )
+        ]
+    if deployed > wanted:
+        return [
+            Finding(
+                "schema",
+                Level.FAIL,
+                f"schema is at {deployed:04d}, newer than this pyrunlog ({wanted:04d})",
+                "upgrade pyrunlog (pip install -U pyrunlog)",
+            )
+        ]
+    return [Finding("schema", Level.OK, f"schema version {deployed:04d} matches the package")]
+
+
+def check_roles(conn: Conn) -> list[Finding]:
+    present = {
+        r[0] for r in conn.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE 'runlog%'")
+    }
+    missing = [role for role in ROLES if role not in present]
+    if missing:
+        return [
+            Finding(
+                "roles",
+                Level.FAIL,
+                f"missing roles: {', '.join(missing)}",
+                "run pyrunlog migrate as a role with CREATEROLE",
+            )
+        ]
+    return [Finding("roles", Level.OK, ", ".join(ROLES) + " present")]
+
+
+def check_scheduler(conn: Conn) -> list[Finding]:
+    preload = _one(conn, "SELECT current_setting('shared_preload_libraries')") or ""
+    cron_db = _one(conn, "SELECT current_setting('cron.database_name', true)")
+    installed = _one(conn, "SELECT count(*) FROM pg_extension WHERE extname = 'pg_cron'")
+    driver, jobs, last_tick_at, last_tick_by = conn.execute(
+        "SELECT driver, cron_jobs, last_tick_at, last_tick_by FROM runlog.scheduler_status()"
+    ).fetchone() or (None, 0, None, None)
+    findings = []
+    if "pg_cron" in preload:
+        where = f"pg_cron loaded, cron.database_name = {cron_db}"
+        findings.append(
+            Finding(
+                "pg_cron", Level.OK, where + ("" if installed else " (extension not created here)")
+            )
+        )
+    else:
+        findings.append(
+            Finding(
+                "pg_cron",
+                Level.OK if driver == "worker" else Level.WARN,
+                "pg_cron is not loaded",
+                None
+                if driver == "worker"
+                else "set shared_preload_libraries = pg_cron and cron.database_name, restart, "
+                "CREATE EXTENSION pg_cron; or run workers with --tick",
+            )
+        )
+    if driver == "none":
+        findings.append(
+            Finding(
+                "scheduler",
+                Level.FAIL,
+                f"nothing drives tick (last tick {last_tick_at or 'never'})",
+                "run: pyrunlog cron install; or start a worker with --tick",
+            )
+        )
+    else:
+        findings.append(
+            Finding(
+                "scheduler",
+                Level.OK,
+                f"{driver} drives tick (last tick {last_tick_at} by {last_tick_by})",
+            )
+        )
+    if installed and jobs:
+        findings += _check_cron_jobs(conn)
+    return findings
+
+
+def _check_cron_jobs(conn: Conn) -> list[Finding]:
+    rows = conn.execute(
+        "SELECT j.jobname, j.active, d.status, d.end_time, d.return_message"
+        " FROM cron.job AS j LEFT JOIN LATERAL (SELECT status, end_time, return_message"
+        "   FROM cron.job_run_details AS d WHERE d.jobid = j.jobid"
+        "   ORDER BY d.runid DESC LIMIT 1) AS d ON true"
+        " WHERE j.jobname LIKE 'runlog\\_%'"
+    ).fetchall()
+    found = {row[0]: row for row in rows}
+    findings = []
+    for name in CRON_JOBS:
+        if name not in found:
+            findings.append(
+                Finding(f"cron {name}", Level.FAIL, "job missing", "run: pyrunlog cron install")
+            )
+            continue
+        _, active, status, end_time, message = found[name]
+        if not active:
+            findings.append(
+                Finding(
+                    f"cron {name}",
+                    Level.FAIL,
+                    "job inactive",
+                    "UPDATE cron.job SET active = true WHERE jobname = ...;"
+                    " or pyrunlog cron install",
+                )
+            )
+        elif status == "failed":
+            findings.append(
+                Finding(
+                    f"cron {name}",
+                    Level.FAIL,
+                    f"last run failed: {message}",
+                    "see cron.job_run_details; fix the cause",
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    f"cron {name}",
+                    Level.OK,
+                    f"last run {status or 'not yet'} {end_time or ''}".strip(),
+                )
+            )
+    return findings
+
+
+def check_runs(conn: Conn) -> list[Finding]:
+    stuck = _one(
+        conn,
+        "SELECT count(*) FROM runlog.sync_run_log r, runlog.settings s WHERE r.status = 'running'"
+        " AND coalesce(r.heartbeat_at, r.started_at) < now() - s.heartbeat_timeout",
+    )
+    late = conn.execute(
+        "SELECT r.integration_type, count(*) FROM runlog.sync_run_log r, runlog.settings s"
+        " WHERE r.status = 'queued'"
+        " AND coalesce(r.scheduled_for, r.queued_at) < now() - s.drift_threshold"
+        " GROUP BY 1 ORDER BY 2 DESC"
+    ).fetchall()
+    findings = []
+    if stuck:
+        findings.append(
+            Finding(
+                "stuck runs",
+                Level.FAIL,
+                f"{stuck} running runs have no heartbeat for longer than the timeout",
+                "the reaper is not running: SELECT runlog.reap_stale(); "
+                "check the runlog_reaper job or start a worker with --tick",
+            )
+        )
+    else:
+        findings.append(Finding("stuck runs", Level.OK, "no running run without heartbeat"))
+    if late:
+        listing = ", ".join(f"{kind} ({n})" for kind, n in late)
+        findings.append(
+            Finding(
+                "late queued runs",
+                Level.FAIL,
+                f"queued runs waiting past the drift threshold: {listing}",
+                "start workers that handle these integration types",
+            )
+        )
+    else:
+        findings.append(Finding("late queued runs", Level.OK, "no queued run is late"))
+    return findings
+
+
+def check_alerts(conn: Conn) -> list[Finding]:
+    drift = conn.execute(
+        "SELECT count(*), max(drift_seconds) FROM runlog.drift_alerts"
+        " WHERE started_at > now() - interval '24 hours'"
+    ).fetchone() or (0, None)
+    cold = _one(
+        conn,
+        "SELECT count(*) FROM runlog.cold_starts WHERE started_at > now() - interval '24 hours'",
+    )
+    unhealthy = conn.execute(
+        "SELECT integration_type, count(*) FROM runlog.integration_health WHERE state = 'unhealthy'"
+        " GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    findings = []
+    if drift[0]:
+        findings.append(
+            Finding(
+                "drift",
+                Level.WARN,
+                f"{drift[0]} runs started late in the last 24 hours (worst {drift[1]:.0f}s)",
+                "see runlog.drift_alerts; add workers or concurrency, or spread schedules",
+            )
+        )
+    else:
+        findings.append(Finding("drift", Level.OK, "no drift alerts in the last 24 hours"))
+    if cold:
+        findings.append(
+            Finding(
+                "cold starts",
+                Level.WARN,
+                f"{cold} scheduled runs started without a pre-warm in the last 24 hours",
+                "see runlog.cold_starts and runlog.prewarm_log for failing pre-warms",
+            )
+        )
+    else:
+        findings.append(Finding("cold starts", Level.OK, "no cold starts in the last 24 hours"))
+    if unhealthy:
+        listing = ", ".join(f"{kind} ({n})" for kind, n in unhealthy)
+        findings.append(
+            Finding(
+                "health",
+                Level.WARN,
+                f"unhealthy integrations: {listing}",
+                "see pyrunlog health --org ...; last_error says why",
+            )
+        )
+    else:
+        findings.append(Finding("health", Level.OK, "no unhealthy integration"))
+    return findings
+
+
+CHECKS: list[Callable[[Conn], list[Finding]]] = [
+    check_server,
+    check_schema,
+    check_roles,
+    check_scheduler,
+    check_runs,
+    check_alerts,
+]
+
+
+def diagnose(conn: Conn) -> list[Finding]:
+    """Run every check; the checks after a failed schema check are skipped."""
+    findings: list[Finding] = []
+    for check in CHECKS:
+        found = check(conn)
+        findings += found
+        if check is check_schema and any(f.level is Level.FAIL for f in found):
+            break
+    return findings
