@@ -50,6 +50,12 @@ class RunNotFound(RunLogError):  # noqa: N818
     sqlstate = "RL004"
 
 
+class LockTimeout(RunLogError):  # noqa: N818
+    """A lock stayed held by another session past the functions' lock_timeout (55P03)."""
+
+    sqlstate = "55P03"
+
+
 class MigrationError(RunLogError):
     """The schema cannot be migrated: an applied file changed, or the schema is newer."""
 
@@ -63,6 +69,7 @@ ERRORS_BY_SQLSTATE: dict[str, type[RunLogError]] = {
         NotRunning,
         DuplicatePeriod,
         RunNotFound,
+        LockTimeout,
     )
     if cls.sqlstate is not None
 }

@@ -9,7 +9,10 @@
 --
 -- Errors (SQLSTATE): 22023 invalid argument, 42501 permission denied,
 -- RL001 integration already running, RL002 run not running,
--- RL003 duplicate live idempotency key (period), RL004 run not found.
+-- RL003 duplicate live idempotency key (period), RL004 run not found,
+-- 55P03 lock not available: every SECURITY DEFINER function waits at most
+-- 5 seconds for a lock (SET lock_timeout), so a row locked by another session
+-- gives a clear error instead of a hung worker.
 --
 -- Every statement is idempotent: running this file twice with
 -- psql -v ON_ERROR_STOP=1 -f leaves the catalog as the first run left it.
@@ -140,7 +143,7 @@ COMMENT ON COLUMN runlog.sync_run_log.triggered_by IS
 COMMENT ON COLUMN runlog.sync_run_log.scheduled_for IS
 'The schedule slot a scheduled run belongs to.';
 COMMENT ON COLUMN runlog.sync_run_log.idempotency_key IS
-'At most one queued, running, succeeded or partial run per key: a period cannot export twice, a failed one can be retried.';
+'At most one queued, running, succeeded or partial run per key and organisation: a period cannot export twice, a failed one can be retried.';
 COMMENT ON COLUMN runlog.sync_run_log.queued_at IS
 'When the run was requested or started.';
 COMMENT ON COLUMN runlog.sync_run_log.started_at IS
@@ -169,10 +172,10 @@ COMMENT ON INDEX runlog.sync_run_log_one_running_idx IS
 'One running run at a time per integration of an organisation.';
 
 CREATE UNIQUE INDEX IF NOT EXISTS sync_run_log_live_key_idx
-ON runlog.sync_run_log (idempotency_key)
+ON runlog.sync_run_log (org_id, idempotency_key)
 WHERE status IN ('queued', 'running', 'succeeded', 'partial');
 COMMENT ON INDEX runlog.sync_run_log_live_key_idx IS
-'A period (idempotency key) exports once; failed, cancelled and timed-out periods may be retried.';
+'A period (idempotency key) of an organisation exports once; failed, cancelled and timed-out periods may be retried. Per organisation, so that one tenant cannot probe another''s keys.';
 
 CREATE INDEX IF NOT EXISTS sync_run_log_latest_idx
 ON runlog.sync_run_log (org_id, integration_type, started_at DESC NULLS LAST, id DESC);
@@ -458,7 +461,8 @@ BEGIN
             SELECT r.id, r.status INTO other_id, other_status
             FROM runlog.sync_run_log AS r
             WHERE
-                r.idempotency_key = _insert_run.idempotency_key
+                r.org_id = _insert_run.org_id
+                AND r.idempotency_key = _insert_run.idempotency_key
                 AND r.status IN ('queued', 'running', 'succeeded', 'partial');
             IF FOUND THEN
                 RAISE EXCEPTION 'idempotency key % is already used by run % (%)',
@@ -503,6 +507,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 BEGIN
     PERFORM runlog._check_run_args(
@@ -531,6 +536,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     finished runlog.sync_run_log;
@@ -576,6 +582,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     beaten runlog.sync_run_log;
@@ -612,6 +619,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     queued runlog.sync_run_log;
@@ -649,6 +657,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 -- Walk the queue index in due order and stop at the first claimable run. With
 -- stale statistics (a burst of runs just enqueued) the planner would otherwise
 -- sort the whole queue on every claim.
@@ -717,6 +726,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     cancelled runlog.sync_run_log;

@@ -395,6 +395,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     spec runlog.cron_spec;
@@ -463,6 +464,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     saved runlog.sync_schedule;
@@ -497,6 +499,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
     SELECT runlog.enable_schedule(org_id, integration_type, false);
 $function$;
@@ -510,6 +513,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     removed runlog.sync_schedule;
@@ -608,6 +612,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     config runlog.settings;
@@ -720,6 +725,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     signalled integer := 0;
@@ -758,6 +764,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 BEGIN
     PERFORM runlog._check_run_args(
@@ -793,6 +800,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     recorded runlog.prewarm_log;
@@ -876,6 +884,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     claimed runlog.sync_run_log;
@@ -910,6 +919,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 BEGIN
     -- One transaction: when the finish fails, nothing is claimed either.
@@ -978,6 +988,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     config runlog.settings;
@@ -1016,7 +1027,10 @@ BEGIN
             s.idempotency_key IS NOT NULL
             AND (
                 SELECT count(*) FROM runlog.sync_run_log AS o
-                WHERE o.idempotency_key = s.idempotency_key
+                WHERE
+                    o.org_id = s.org_id
+                    AND o.integration_type = s.integration_type
+                    AND o.idempotency_key = s.idempotency_key
             ) + 1 <= config.max_attempts
         ON CONFLICT DO NOTHING
         RETURNING q.integration_type
@@ -1039,6 +1053,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     config runlog.settings;
@@ -1108,6 +1123,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     job record;
@@ -1147,6 +1163,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     removed integer := 0;
@@ -1175,6 +1192,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 BEGIN
     -- One driver at a time, however many workers call this.
@@ -1197,6 +1215,7 @@ LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
 AS $function$
 DECLARE
     cron_schema constant text := 'cron';  -- dynamic SQL: exists only with pg_cron

@@ -128,3 +128,28 @@ def test_cancel_run_of_an_ended_run_raises_not_running(conn: Conn) -> None:
 
 def test_cancel_run_of_an_unknown_run_raises_not_found(conn: Conn) -> None:
     assert sqlstate_of(conn, "SELECT runlog.cancel_run(424242)") == "RL004"
+
+
+def test_idempotency_keys_are_per_organisation(conn: Conn) -> None:
+    other = uuid.UUID("00000000-0000-4000-8000-0000000000f2")
+    request(conn, key="2026-11")
+    call(conn, "SELECT * FROM runlog.request_sync(%s, 'xledger', 'manual', NULL, '2026-11')", other)
+    assert len(all_runs(conn)) == 2, "another organisation's key neither blocks nor reveals"
+
+
+def test_a_lock_held_elsewhere_gives_a_clear_error_within_the_lock_timeout(
+    dsn: str, conn: Conn
+) -> None:
+    import time
+
+    run = call(conn, "SELECT * FROM runlog.start_run(%s, 'xledger')", ORG)
+    with psycopg.connect(dsn) as holder:
+        holder.execute("SELECT 1 FROM runlog.sync_run_log WHERE id = %s FOR UPDATE", [run["id"]])
+        started = time.monotonic()
+        with pytest.raises(psycopg.Error) as info:
+            conn.execute("SELECT runlog.finish_run(%s, 'succeeded')", [run["id"]])
+        waited = time.monotonic() - started
+        holder.rollback()
+    assert info.value.sqlstate == "55P03", "lock_not_available, not a hang"
+    assert waited < 30
+    assert all_runs(conn)[0]["status"] == "running", "nothing changed"
