@@ -75,8 +75,19 @@ ERRORS_BY_SQLSTATE: dict[str, type[RunLogError]] = {
 }
 
 
+# Server-side conversion errors of arguments are bad input too.
+ERRORS_BY_SQLSTATE["22003"] = InvalidArgument  # numeric value out of range
+ERRORS_BY_SQLSTATE["22P02"] = InvalidArgument  # invalid text representation
+ERRORS_BY_SQLSTATE["22008"] = InvalidArgument  # datetime field overflow
+
+
 def translate(error: psycopg.Error) -> Exception:
     """The pyrunlog exception for a psycopg error, or the error itself."""
+    if isinstance(error, psycopg.DataError) and error.sqlstate is None:
+        # psycopg refused to send the value (a NUL byte in a string, say)
+        refused = InvalidArgument(f"cannot send this value to PostgreSQL: {error}")
+        refused.__cause__ = error
+        return refused
     cls = ERRORS_BY_SQLSTATE.get(error.sqlstate or "")
     if cls is None:
         return error
@@ -93,6 +104,8 @@ def wrap_exceptions() -> Iterator[None]:
     """Re-raise psycopg errors with a documented SQLSTATE as pyrunlog exceptions."""
     try:
         yield
+    except UnicodeEncodeError as error:  # a lone surrogate in an argument
+        raise InvalidArgument(f"an argument is not valid UTF-8 text: {error}") from error
     except psycopg.Error as error:
         translated = translate(error)
         if translated is error:

@@ -105,8 +105,8 @@ def finish_run(
 ) -> Query:
     """runlog.finish_run; the error text is made storable first."""
     return Query(
-        "SELECT * FROM runlog.finish_run(%(run_id)s, %(status)s, %(records_processed)s,"
-        " %(records_failed)s, %(error_message)s)",
+        "SELECT * FROM runlog.finish_run(%(run_id)s::bigint, %(status)s,"
+        " %(records_processed)s::bigint, %(records_failed)s::bigint, %(error_message)s)",
         {
             "run_id": run_id,
             "status": _value(status),
@@ -120,7 +120,8 @@ def finish_run(
 def heartbeat(run_id: int, records_processed: int | None, records_failed: int | None) -> Query:
     """runlog.heartbeat."""
     return Query(
-        "SELECT * FROM runlog.heartbeat(%(run_id)s, %(records_processed)s, %(records_failed)s)",
+        "SELECT * FROM runlog.heartbeat(%(run_id)s::bigint, %(records_processed)s::bigint,"
+        " %(records_failed)s::bigint)",
         {
             "run_id": run_id,
             "records_processed": records_processed,
@@ -168,7 +169,7 @@ def claim_runs(worker_id: str, integration_types: Sequence[str] | None, max_runs
     """runlog.claim_runs."""
     return Query(
         "SELECT * FROM runlog.claim_runs(%(worker_id)s, %(integration_types)s::text[],"
-        " %(max_runs)s)",
+        " %(max_runs)s::integer)",
         {
             "worker_id": worker_id,
             "integration_types": None if integration_types is None else list(integration_types),
@@ -189,8 +190,9 @@ def finish_and_claim(
     """runlog.finish_and_claim; the error text is made storable first."""
     finish = finish_run(run_id, status, records_processed, records_failed, error_message)
     return Query(
-        "SELECT * FROM runlog.finish_and_claim(%(run_id)s, %(status)s, %(records_processed)s,"
-        " %(records_failed)s, %(error_message)s, %(worker_id)s, %(integration_types)s::text[])",
+        "SELECT * FROM runlog.finish_and_claim(%(run_id)s::bigint, %(status)s,"
+        " %(records_processed)s::bigint, %(records_failed)s::bigint, %(error_message)s,"
+        " %(worker_id)s, %(integration_types)s::text[])",
         {
             **finish.params,
             "worker_id": worker_id,
@@ -202,7 +204,7 @@ def finish_and_claim(
 def cancel_run(run_id: int, reason: str | None) -> Query:
     """runlog.cancel_run; the reason is made storable first."""
     return Query(
-        "SELECT * FROM runlog.cancel_run(%(run_id)s, %(reason)s)",
+        "SELECT * FROM runlog.cancel_run(%(run_id)s::bigint, %(reason)s)",
         {"run_id": run_id, "reason": None if reason is None else error_text(reason)},
     )
 
@@ -267,7 +269,7 @@ def next_slots(cron: str, time_zone: str, after: datetime | None, n: int) -> Que
     """runlog.next_slots."""
     return Query(
         "SELECT slot FROM runlog.next_slots(%(cron)s, %(time_zone)s,"
-        " coalesce(%(after)s::timestamptz, now()), %(n)s) AS slot",
+        " coalesce(%(after)s::timestamptz, now()), %(n)s::integer) AS slot",
         {"cron": cron, "time_zone": time_zone, "after": after, "n": n},
     )
 
@@ -334,7 +336,7 @@ def record_prewarm(
     """runlog.record_prewarm; the error text is made storable first."""
     return Query(
         "SELECT id FROM runlog.record_prewarm(%(org_id)s, %(integration_type)s, %(slot)s,"
-        " %(ok)s, %(latency_ms)s, %(error)s, %(worker_id)s)",
+        " %(ok)s, %(latency_ms)s::integer, %(error)s, %(worker_id)s)",
         {
             "org_id": org_id,
             "integration_type": integration_type,
@@ -353,7 +355,7 @@ def claim_health_checks(
     """runlog.claim_health_checks."""
     return Query(
         "SELECT * FROM runlog.claim_health_checks(%(worker_id)s, %(types)s::text[],"
-        " coalesce(%(at)s::timestamptz, now()), %(max_checks)s)",
+        " coalesce(%(at)s::timestamptz, now()), %(max_checks)s::integer)",
         {"worker_id": worker_id, "types": list(integration_types), "at": at,
          "max_checks": max_checks},
     )  # fmt: skip
@@ -370,7 +372,7 @@ def record_health_check(
     """runlog.record_health_check; the error text is made storable first."""
     return Query(
         "SELECT state FROM runlog.record_health_check(%(org_id)s, %(integration_type)s, %(ok)s,"
-        " %(latency_ms)s, %(error)s, %(claimed_at)s)",
+        " %(latency_ms)s::integer, %(error)s, %(claimed_at)s)",
         {
             "org_id": org_id,
             "integration_type": integration_type,
