@@ -10,6 +10,7 @@ import os
 import threading
 import time
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 from pyrunlog.app import App, SyncContext
@@ -37,12 +38,25 @@ def record(ctx: SyncContext, started: float, ended: float) -> None:
     with _pool_lock:
         if _pool is None:
             _pool = ConnectionPool(dsn, min_size=1, max_size=2, open=True)
-    with _pool.connection() as conn:
-        conn.execute(
-            "INSERT INTO public.executions"
-            " VALUES (%s, %s, %s, %s, to_timestamp(%s), to_timestamp(%s))",
-            [ctx.run.id, ctx.run.org_id, ctx.run.integration_type, os.getpid(), started, ended],
-        )
+    for attempt in range(20):  # the database may be restarting under us
+        try:
+            with _pool.connection() as conn:
+                conn.execute(
+                    "INSERT INTO public.executions"
+                    " VALUES (%s, %s, %s, %s, to_timestamp(%s), to_timestamp(%s))",
+                    [
+                        ctx.run.id,
+                        ctx.run.org_id,
+                        ctx.run.integration_type,
+                        os.getpid(),
+                        started,
+                        ended,
+                    ],
+                )
+            return
+        except psycopg.OperationalError:
+            time.sleep(0.1 * (attempt + 1))
+    raise RuntimeError("could not record the execution")
 
 
 def sleepy(ctx: SyncContext) -> None:
