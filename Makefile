@@ -41,6 +41,7 @@ bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run_log
 	$(BIN)/python -m bench.scheduling
+	$(BIN)/python -m bench.reliability
 
 clean:
 	rm -rf $(VENV) $(PG_STAMP) .pytest_cache .mypy_cache .ruff_cache .coverage* dist build
