@@ -888,35 +888,59 @@ COMMENT ON FUNCTION runlog.version() IS
 
 -- Row-level security ----------------------------------------------------------
 
-ALTER TABLE runlog.sync_run_log ENABLE ROW LEVEL SECURITY;
-
-DO $policies$
+CREATE OR REPLACE FUNCTION runlog._tenant_policies(table_name text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    reader_policy text := _tenant_policies.table_name || '_reader_own_org';
+    operator_policy text := _tenant_policies.table_name || '_operator_all';
 BEGIN
+    EXECUTE pg_catalog.format(
+        'ALTER TABLE runlog.%I ENABLE ROW LEVEL SECURITY', _tenant_policies.table_name
+    );
     IF NOT EXISTS (
         SELECT FROM pg_catalog.pg_policies AS p
-        WHERE p.schemaname = 'runlog' AND p.tablename = 'sync_run_log'
-            AND p.policyname = 'sync_run_log_reader_own_org'
+        WHERE p.schemaname = 'runlog' AND p.tablename = _tenant_policies.table_name
+            AND p.policyname = reader_policy
     ) THEN
-        CREATE POLICY sync_run_log_reader_own_org ON runlog.sync_run_log
-        FOR SELECT TO runlog_reader
-        USING (org_id = (SELECT runlog.current_org_id()));
+        EXECUTE pg_catalog.format(
+            'CREATE POLICY %I ON runlog.%I FOR SELECT TO runlog_reader'
+            ' USING (org_id = (SELECT runlog.current_org_id()))',
+            reader_policy, _tenant_policies.table_name
+        );
+        EXECUTE pg_catalog.format(
+            'COMMENT ON POLICY %I ON runlog.%I IS %L', reader_policy, _tenant_policies.table_name,
+            'Readers see the rows of the organisation in their request.jwt.claims org_id, nothing else.'
+        );
     END IF;
     IF NOT EXISTS (
         SELECT FROM pg_catalog.pg_policies AS p
-        WHERE p.schemaname = 'runlog' AND p.tablename = 'sync_run_log'
-            AND p.policyname = 'sync_run_log_operator_all'
+        WHERE p.schemaname = 'runlog' AND p.tablename = _tenant_policies.table_name
+            AND p.policyname = operator_policy
     ) THEN
-        CREATE POLICY sync_run_log_operator_all ON runlog.sync_run_log
-        FOR SELECT TO runlog_worker, runlog_admin
-        USING (true);
+        EXECUTE pg_catalog.format(
+            'CREATE POLICY %I ON runlog.%I FOR SELECT TO runlog_worker, runlog_admin USING (true)',
+            operator_policy, _tenant_policies.table_name
+        );
+        EXECUTE pg_catalog.format(
+            'COMMENT ON POLICY %I ON runlog.%I IS %L', operator_policy, _tenant_policies.table_name,
+            'Workers and admins see the rows of every organisation.'
+        );
     END IF;
 END
-$policies$;
+$function$;
 
-COMMENT ON POLICY sync_run_log_reader_own_org ON runlog.sync_run_log IS
-'Readers see the runs of the organisation in their request.jwt.claims org_id, nothing else.';
-COMMENT ON POLICY sync_run_log_operator_all ON runlog.sync_run_log IS
-'Workers and admins see the runs of every organisation.';
+COMMENT ON FUNCTION runlog._tenant_policies(text) IS
+'Enables row-level security on a runlog tenant table (one with org_id) and creates its two policies, once: readers see their claim''s organisation, workers and admins see all.';
+
+DO $tenancy$
+BEGIN
+    PERFORM runlog._tenant_policies('sync_run_log');
+END
+$tenancy$;
 
 -- Privileges ------------------------------------------------------------------
 

@@ -378,7 +378,6 @@ ON runlog.sync_schedule (next_slot)
 WHERE enabled;
 COMMENT ON INDEX runlog.sync_schedule_due_idx IS 'Serves tick() and prewarm(): enabled schedules by next slot.';
 
-ALTER TABLE runlog.sync_schedule ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON runlog.sync_schedule TO runlog_reader, runlog_worker, runlog_admin;
 
 CREATE OR REPLACE FUNCTION runlog.set_schedule(
@@ -716,7 +715,6 @@ COMMENT ON COLUMN runlog.prewarm_log.ok IS 'Whether the pre-warm hook succeeded;
 COMMENT ON COLUMN runlog.prewarm_log.latency_ms IS 'How long the pre-warm hook took.';
 COMMENT ON COLUMN runlog.prewarm_log.worker_id IS 'The worker that ran the pre-warm hook.';
 
-ALTER TABLE runlog.prewarm_log ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON runlog.prewarm_log TO runlog_reader, runlog_worker, runlog_admin;
 
 CREATE OR REPLACE FUNCTION runlog.prewarm(at timestamptz DEFAULT pg_catalog.now())
@@ -1241,45 +1239,12 @@ COMMENT ON FUNCTION runlog.scheduler_status() IS
 
 -- Row-level security and privileges ---------------------------------------------------
 
-DO $policies$
-DECLARE
-    tenant_table text;
+DO $tenancy$
 BEGIN
-    FOREACH tenant_table IN ARRAY ARRAY['sync_schedule', 'prewarm_log'] LOOP
-        IF NOT EXISTS (
-            SELECT FROM pg_catalog.pg_policies AS p
-            WHERE p.schemaname = 'runlog' AND p.tablename = tenant_table
-                AND p.policyname = tenant_table || '_reader_own_org'
-        ) THEN
-            EXECUTE pg_catalog.format(
-                'CREATE POLICY %I ON runlog.%I FOR SELECT TO runlog_reader'
-                ' USING (org_id = (SELECT runlog.current_org_id()))',
-                tenant_table || '_reader_own_org', tenant_table
-            );
-            EXECUTE pg_catalog.format(
-                'COMMENT ON POLICY %I ON runlog.%I IS %L',
-                tenant_table || '_reader_own_org', tenant_table,
-                'Readers see the rows of the organisation in their request.jwt.claims org_id, nothing else.'
-            );
-        END IF;
-        IF NOT EXISTS (
-            SELECT FROM pg_catalog.pg_policies AS p
-            WHERE p.schemaname = 'runlog' AND p.tablename = tenant_table
-                AND p.policyname = tenant_table || '_operator_all'
-        ) THEN
-            EXECUTE pg_catalog.format(
-                'CREATE POLICY %I ON runlog.%I FOR SELECT TO runlog_worker, runlog_admin USING (true)',
-                tenant_table || '_operator_all', tenant_table
-            );
-            EXECUTE pg_catalog.format(
-                'COMMENT ON POLICY %I ON runlog.%I IS %L',
-                tenant_table || '_operator_all', tenant_table,
-                'Workers and admins see the rows of every organisation.'
-            );
-        END IF;
-    END LOOP;
+    PERFORM runlog._tenant_policies('sync_schedule');
+    PERFORM runlog._tenant_policies('prewarm_log');
 END
-$policies$;
+$tenancy$;
 
 GRANT SELECT ON runlog.drift_alerts, runlog.cold_starts TO runlog_reader, runlog_worker, runlog_admin;
 

@@ -157,7 +157,6 @@ CREATE INDEX IF NOT EXISTS integration_health_due_idx
 ON runlog.integration_health (next_check_at);
 COMMENT ON INDEX runlog.integration_health_due_idx IS 'Serves claim_health_checks: checks by due time.';
 
-ALTER TABLE runlog.integration_health ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON runlog.integration_health TO runlog_reader, runlog_worker, runlog_admin;
 
 -- Every scheduled integration is watched from the start.
@@ -476,24 +475,8 @@ COMMENT ON FUNCTION runlog.health_overview(uuid) IS
 
 DO $policies$
 BEGIN
-    IF NOT EXISTS (
-        SELECT FROM pg_catalog.pg_policies AS p
-        WHERE p.schemaname = 'runlog' AND p.tablename = 'integration_health'
-            AND p.policyname = 'integration_health_reader_own_org'
-    ) THEN
-        CREATE POLICY integration_health_reader_own_org ON runlog.integration_health
-        FOR SELECT TO runlog_reader
-        USING (org_id = (SELECT runlog.current_org_id()));
-    END IF;
-    IF NOT EXISTS (
-        SELECT FROM pg_catalog.pg_policies AS p
-        WHERE p.schemaname = 'runlog' AND p.tablename = 'integration_health'
-            AND p.policyname = 'integration_health_operator_all'
-    ) THEN
-        CREATE POLICY integration_health_operator_all ON runlog.integration_health
-        FOR SELECT TO runlog_worker, runlog_admin
-        USING (true);
-    END IF;
+    PERFORM runlog._tenant_policies('integration_health');
+    -- health_modes: rows with org_id NULL hold for everyone, so readers see them too.
     IF NOT EXISTS (
         SELECT FROM pg_catalog.pg_policies AS p
         WHERE p.schemaname = 'runlog' AND p.tablename = 'health_modes'
@@ -515,10 +498,6 @@ BEGIN
 END
 $policies$;
 
-COMMENT ON POLICY integration_health_reader_own_org ON runlog.integration_health IS
-'Readers see the health of their own organisation only.';
-COMMENT ON POLICY integration_health_operator_all ON runlog.integration_health IS
-'Workers and admins see the health of every organisation.';
 COMMENT ON POLICY health_modes_reader_own_org ON runlog.health_modes IS
 'Readers see the modes of all integration types and their own organisation''s overrides.';
 COMMENT ON POLICY health_modes_operator_all ON runlog.health_modes IS
