@@ -9,6 +9,7 @@ prints a summary of what pg_cron fired and how it went.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -124,6 +125,8 @@ def _deploy(dsn: str, console: Console) -> None:
 
 
 def _watch(dsn: str, console: Console, seconds: float) -> None:
+    # Log lines would tear the live table; the summary reports drift and cold starts.
+    logging.getLogger("pyrunlog").setLevel(logging.ERROR)
     deadline = time.monotonic() + seconds
     with (
         psycopg.connect(dsn, autocommit=True) as conn,

@@ -176,7 +176,7 @@ class Worker:
         elif channel == "runlog_prewarm":
             self._prewarm(json.loads(payload))
         elif channel == "runlog_alert":
-            log.warning("alert: %s", payload)
+            _log_alert(json.loads(payload))
 
     # -- claiming and running --------------------------------------------------
 
@@ -252,9 +252,14 @@ class Worker:
             try:
                 if claim:
                     return self.runlog.finish_and_claim(
-                        active.run.id, status, progress.processed, progress.failed, message,
-                        self.worker_id, self._types,
-                    )  # fmt: skip
+                        active.run.id,
+                        status,
+                        progress.processed,
+                        progress.failed,
+                        message,
+                        self.worker_id,
+                        self._types,
+                    )
                 self.runlog.finish_run(
                     active.run.id, status, progress.processed, progress.failed, message
                 )
@@ -348,9 +353,14 @@ class Worker:
         latency = int((time.monotonic() - started) * 1000)
         with contextlib.suppress(psycopg.Error):
             self.runlog.record_prewarm(
-                context.org_id, context.integration_type, context.slot, ok, latency, error,
+                context.org_id,
+                context.integration_type,
+                context.slot,
+                ok,
+                latency,
+                error,
                 self.worker_id,
-            )  # fmt: skip
+            )
 
     def _maintain(self) -> None:
         if not self.tick or time.monotonic() < self._next_tick:
@@ -420,3 +430,27 @@ def _call_with_timeout(handler: Handler, context: HealthContext) -> tuple[bool, 
         return False, latency, f"health check timed out after {context.timeout:g}s"
     error = outcome[0]
     return error is None, latency, None if error is None else describe_exception(error)
+
+
+def _log_alert(alert: dict[str, Any]) -> None:
+    """Log a runlog_alert NOTIFY as a sentence; bad news as a warning."""
+    where = f"{alert.get('integration_type')} of {alert.get('org_id')}"
+    if alert.get("kind") == "drift":
+        log.warning(
+            "drift: %s started %ss after its slot %s",
+            where,
+            round(float(alert.get("drift_seconds") or 0)),
+            alert.get("scheduled_for"),
+        )
+    elif alert.get("kind") == "health" and alert.get("to") == "healthy":
+        log.info("health: %s is healthy again (%s)", where, alert.get("based_on"))
+    elif alert.get("kind") == "health":
+        log.warning(
+            "health: %s is %s (%s): %s",
+            where,
+            alert.get("to"),
+            alert.get("based_on"),
+            alert.get("error"),
+        )
+    else:
+        log.warning("alert: %s", alert)

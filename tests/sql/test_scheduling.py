@@ -327,3 +327,14 @@ def test_one_worker_claims_the_prewarm_of_a_slot(conn: Conn) -> None:
     conn.execute("SELECT runlog.record_prewarm(%s, 'xledger', %s, true, 12, NULL, 'w1')", [ORG, T0])
     row = conn.execute("SELECT ok, latency_ms, worker_id FROM runlog.prewarm_log").fetchall()
     assert row == [(True, 12, "w1")]
+
+
+def test_prewarm_signals_the_next_slot_even_before_this_minutes_tick(dsn: str, conn: Conn) -> None:
+    """pg_cron starts prewarm and tick at once: prewarm must not depend on tick running first."""
+    schedule(conn, cron="* * * * *")  # next_slot = T0, not yet advanced by a tick
+    with psycopg.connect(dsn, autocommit=True) as listener:
+        listener.execute("LISTEN runlog_prewarm")
+        signalled = conn.execute("SELECT runlog.prewarm(%s)", [T0 + timedelta(milliseconds=50)])
+        assert signalled.fetchone() == (1,)
+        payloads = [json.loads(n.payload) for n in listener.notifies(timeout=1)]
+    assert [datetime.fromisoformat(p["slot"]) for p in payloads] == [T0 + timedelta(minutes=1)]
