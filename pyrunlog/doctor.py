@@ -190,48 +190,54 @@ def _check_cron_jobs(conn: Conn) -> list[Finding]:
     return findings
 
 
+def _verdict(check: str, problem: str | None, level: Level, fix: str, fine: str) -> Finding:
+    """The finding of a check: the problem with its fix, or that all is fine."""
+    if problem is None:
+        return Finding(check, Level.OK, fine)
+    return Finding(check, level, problem, fix)
+
+
+def _listing(rows: list[tuple[Any, ...]]) -> str | None:
+    return ", ".join(f"{kind} ({n})" for kind, n in rows) if rows else None
+
+
 def check_runs(conn: Conn) -> list[Finding]:
     stuck = _one(
         conn,
         "SELECT count(*) FROM runlog.sync_run_log r, runlog.settings s WHERE r.status = 'running'"
         " AND coalesce(r.heartbeat_at, r.started_at) < now() - s.heartbeat_timeout",
     )
-    late = conn.execute(
-        "SELECT r.integration_type, count(*) FROM runlog.sync_run_log r, runlog.settings s"
-        " WHERE r.status = 'queued'"
-        " AND coalesce(r.scheduled_for, r.queued_at) < now() - s.drift_threshold"
-        " GROUP BY 1 ORDER BY 2 DESC"
-    ).fetchall()
-    findings = []
-    if stuck:
-        findings.append(
-            Finding(
-                "stuck runs",
-                Level.FAIL,
-                f"{stuck} running runs have no heartbeat for longer than the timeout",
-                "the reaper is not running: SELECT runlog.reap_stale(); "
-                "check the runlog_reaper job or start a worker with --tick",
-            )
-        )
-    else:
-        findings.append(Finding("stuck runs", Level.OK, "no running run without heartbeat"))
-    if late:
-        listing = ", ".join(f"{kind} ({n})" for kind, n in late)
-        findings.append(
-            Finding(
-                "late queued runs",
-                Level.FAIL,
-                f"queued runs waiting past the drift threshold: {listing}",
-                "start workers that handle these integration types",
-            )
-        )
-    else:
-        findings.append(Finding("late queued runs", Level.OK, "no queued run is late"))
-    return findings
+    late = _listing(
+        conn.execute(
+            "SELECT r.integration_type, count(*) FROM runlog.sync_run_log r, runlog.settings s"
+            " WHERE r.status = 'queued'"
+            " AND coalesce(r.scheduled_for, r.queued_at) < now() - s.drift_threshold"
+            " GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()
+    )
+    return [
+        _verdict(
+            "stuck runs",
+            f"{stuck} running runs have no heartbeat for longer than the timeout"
+            if stuck
+            else None,
+            Level.FAIL,
+            "the reaper is not running: SELECT runlog.reap_stale(); "
+            "check the runlog_reaper job or start a worker with --tick",
+            "no running run without heartbeat",
+        ),
+        _verdict(
+            "late queued runs",
+            f"queued runs waiting past the drift threshold: {late}" if late else None,
+            Level.FAIL,
+            "start workers that handle these integration types",
+            "no queued run is late",
+        ),
+    ]
 
 
 def check_alerts(conn: Conn) -> list[Finding]:
-    drift = conn.execute(
+    drifted, worst = conn.execute(
         "SELECT count(*), max(drift_seconds) FROM runlog.drift_alerts"
         " WHERE started_at > now() - interval '24 hours'"
     ).fetchone() or (0, None)
@@ -239,46 +245,39 @@ def check_alerts(conn: Conn) -> list[Finding]:
         conn,
         "SELECT count(*) FROM runlog.cold_starts WHERE started_at > now() - interval '24 hours'",
     )
-    unhealthy = conn.execute(
-        "SELECT integration_type, count(*) FROM runlog.integration_health WHERE state = 'unhealthy'"
-        " GROUP BY 1 ORDER BY 1"
-    ).fetchall()
-    findings = []
-    if drift[0]:
-        findings.append(
-            Finding(
-                "drift",
-                Level.WARN,
-                f"{drift[0]} runs started late in the last 24 hours (worst {drift[1]:.0f}s)",
-                "see runlog.drift_alerts; add workers or concurrency, or spread schedules",
-            )
-        )
-    else:
-        findings.append(Finding("drift", Level.OK, "no drift alerts in the last 24 hours"))
-    if cold:
-        findings.append(
-            Finding(
-                "cold starts",
-                Level.WARN,
-                f"{cold} scheduled runs started without a pre-warm in the last 24 hours",
-                "see runlog.cold_starts and runlog.prewarm_log for failing pre-warms",
-            )
-        )
-    else:
-        findings.append(Finding("cold starts", Level.OK, "no cold starts in the last 24 hours"))
-    if unhealthy:
-        listing = ", ".join(f"{kind} ({n})" for kind, n in unhealthy)
-        findings.append(
-            Finding(
-                "health",
-                Level.WARN,
-                f"unhealthy integrations: {listing}",
-                "see pyrunlog health --org ...; last_error says why",
-            )
-        )
-    else:
-        findings.append(Finding("health", Level.OK, "no unhealthy integration"))
-    return findings
+    unhealthy = _listing(
+        conn.execute(
+            "SELECT integration_type, count(*) FROM runlog.integration_health"
+            " WHERE state = 'unhealthy' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    )
+    return [
+        _verdict(
+            "drift",
+            f"{drifted} runs started late in the last 24 hours (worst {worst:.0f}s)"
+            if drifted
+            else None,
+            Level.WARN,
+            "see runlog.drift_alerts; add workers or concurrency, or spread schedules",
+            "no drift alerts in the last 24 hours",
+        ),
+        _verdict(
+            "cold starts",
+            f"{cold} scheduled runs started without a pre-warm in the last 24 hours"
+            if cold
+            else None,
+            Level.WARN,
+            "see runlog.cold_starts and runlog.prewarm_log for failing pre-warms",
+            "no cold starts in the last 24 hours",
+        ),
+        _verdict(
+            "health",
+            f"unhealthy integrations: {unhealthy}" if unhealthy else None,
+            Level.WARN,
+            "see pyrunlog health --org ...; last_error says why",
+            "no unhealthy integration",
+        ),
+    ]
 
 
 CHECKS: list[Callable[[Conn], list[Finding]]] = [

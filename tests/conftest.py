@@ -58,6 +58,14 @@ def server() -> Iterator[Server]:
         yield Server(cluster.dsn("postgres"), cluster)
 
 
+@pytest.fixture
+def cluster(server: Server) -> LocalPostgres:
+    """The throwaway cluster, for tests that restart it (skipped on PYRUNLOG_TEST_DSN)."""
+    if server.cluster is None:
+        pytest.skip("needs the throwaway cluster to restart")
+    return server.cluster
+
+
 @pytest.fixture(scope="session")
 def template(server: Server) -> str:
     server.drop_database(TEMPLATE)

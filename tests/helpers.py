@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 Conn = psycopg.Connection[Any]
@@ -39,3 +42,12 @@ def sqlstate_of(conn: Conn, sql: str, *params: Any) -> str | None:
     except psycopg.Error as exc:
         return exc.sqlstate
     return None
+
+
+def connect_as(dsn: str, role: str, org: uuid.UUID | None) -> Conn:
+    """Connect as a login role, with org's claim set for the session (if given)."""
+    conn = psycopg.connect(make_conninfo(dsn, user=role), autocommit=True)
+    if org is not None:
+        claims = json.dumps({"org_id": str(org)})
+        conn.execute("SELECT set_config('request.jwt.claims', %s, false)", [claims])
+    return conn

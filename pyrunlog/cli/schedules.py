@@ -14,12 +14,9 @@ from pyrunlog.cli.common import (
     friendly_errors,
     json_option,
     open_runlog,
+    org_option,
 )
 from pyrunlog.display import schedules_json, schedules_table
-
-org_option = click.option(
-    "--org", "org_id", type=click.UUID, required=True, help="Organisation id."
-)
 
 
 @click.group("schedule")
@@ -71,45 +68,28 @@ def list_(dsn: str, org_id: uuid.UUID | None, as_json: bool) -> None:
         console().print(schedules_table(found))
 
 
-def _change(dsn: str, verb: str, org_id: uuid.UUID, integration_type: str) -> None:
-    with open_runlog(dsn) as runlog:
-        change = {
-            "enabled": runlog.enable_schedule,
-            "disabled": runlog.disable_schedule,
-            "removed": runlog.delete_schedule,
-        }[verb]
-        saved = change(org_id, integration_type)
-    click.echo(f"{verb} schedule of {saved.integration_type} ({saved.org_id})")
+def _change_command(name: str, verb: str, summary: str) -> None:
+    """Register `schedule NAME`: enable, disable or remove one schedule."""
+
+    @schedule.command(name, help=summary)
+    @dsn_option
+    @org_option
+    @click.argument("integration_type")
+    @friendly_errors
+    def command(dsn: str, org_id: uuid.UUID, integration_type: str) -> None:
+        with open_runlog(dsn) as runlog:
+            change = {
+                "enable": runlog.enable_schedule,
+                "disable": runlog.disable_schedule,
+                "remove": runlog.delete_schedule,
+            }[name]
+            saved = change(org_id, integration_type)
+        click.echo(f"{verb} schedule of {saved.integration_type} ({saved.org_id})")
 
 
-@schedule.command("enable")
-@dsn_option
-@org_option
-@click.argument("integration_type")
-@friendly_errors
-def enable(dsn: str, org_id: uuid.UUID, integration_type: str) -> None:
-    """Enable a schedule (slots passed while disabled are skipped)."""
-    _change(dsn, "enabled", org_id, integration_type)
-
-
-@schedule.command("disable")
-@dsn_option
-@org_option
-@click.argument("integration_type")
-@friendly_errors
-def disable(dsn: str, org_id: uuid.UUID, integration_type: str) -> None:
-    """Disable a schedule: it enqueues nothing until enabled."""
-    _change(dsn, "disabled", org_id, integration_type)
-
-
-@schedule.command("remove")
-@dsn_option
-@org_option
-@click.argument("integration_type")
-@friendly_errors
-def remove(dsn: str, org_id: uuid.UUID, integration_type: str) -> None:
-    """Delete a schedule (its runs stay in the log)."""
-    _change(dsn, "removed", org_id, integration_type)
+_change_command("enable", "enabled", "Enable a schedule (slots passed while disabled are skipped).")
+_change_command("disable", "disabled", "Disable a schedule: it enqueues nothing until enabled.")
+_change_command("remove", "removed", "Delete a schedule (its runs stay in the log).")
 
 
 @schedule.command("next")

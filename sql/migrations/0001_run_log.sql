@@ -888,7 +888,9 @@ COMMENT ON FUNCTION runlog.version() IS
 
 -- Row-level security ----------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION runlog._tenant_policies(table_name text)
+CREATE OR REPLACE FUNCTION runlog._tenant_policies(
+    table_name text, reader_sees text DEFAULT 'org_id = (SELECT runlog.current_org_id())'
+)
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
@@ -907,9 +909,8 @@ BEGIN
             AND p.policyname = reader_policy
     ) THEN
         EXECUTE pg_catalog.format(
-            'CREATE POLICY %I ON runlog.%I FOR SELECT TO runlog_reader'
-            ' USING (org_id = (SELECT runlog.current_org_id()))',
-            reader_policy, _tenant_policies.table_name
+            'CREATE POLICY %I ON runlog.%I FOR SELECT TO runlog_reader USING (%s)',
+            reader_policy, _tenant_policies.table_name, _tenant_policies.reader_sees
         );
         EXECUTE pg_catalog.format(
             'COMMENT ON POLICY %I ON runlog.%I IS %L', reader_policy, _tenant_policies.table_name,
@@ -933,8 +934,8 @@ BEGIN
 END
 $function$;
 
-COMMENT ON FUNCTION runlog._tenant_policies(text) IS
-'Enables row-level security on a runlog tenant table (one with org_id) and creates its two policies, once: readers see their claim''s organisation, workers and admins see all.';
+COMMENT ON FUNCTION runlog._tenant_policies(text, text) IS
+'Enables row-level security on a runlog tenant table (one with org_id) and creates its two policies, once: readers see the rows reader_sees allows (default: their claim''s organisation), workers and admins see all. Called by migrations only.';
 
 DO $tenancy$
 BEGIN

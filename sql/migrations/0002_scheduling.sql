@@ -457,6 +457,22 @@ $function$;
 COMMENT ON FUNCTION runlog.set_schedule(uuid, text, text, text, text, interval, boolean) IS
 'Creates or replaces the schedule of an integration of an organisation; validates the expression and zone (22023). A new expression or zone takes effect from now.';
 
+CREATE OR REPLACE FUNCTION runlog._no_schedule(org_id uuid, integration_type text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RAISE EXCEPTION 'no schedule for % of organisation %',
+        runlog._quote_value(_no_schedule.integration_type), _no_schedule.org_id
+        USING ERRCODE = 'RL004';
+END
+$function$;
+
+COMMENT ON FUNCTION runlog._no_schedule(uuid, text) IS
+'Raises RL004: the organisation has no schedule for this integration.';
+
 CREATE OR REPLACE FUNCTION runlog.enable_schedule(org_id uuid, integration_type text, enabled boolean DEFAULT true)
 RETURNS runlog.sync_schedule
 LANGUAGE plpgsql
@@ -481,9 +497,7 @@ BEGIN
     WHERE s.org_id = enable_schedule.org_id AND s.integration_type = enable_schedule.integration_type
     RETURNING s.* INTO saved;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no schedule for % of organisation %',
-            runlog._quote_value(enable_schedule.integration_type), enable_schedule.org_id
-            USING ERRCODE = 'RL004';
+        PERFORM runlog._no_schedule(enable_schedule.org_id, enable_schedule.integration_type);
     END IF;
     RETURN saved;
 END
@@ -521,9 +535,7 @@ BEGIN
     WHERE s.org_id = delete_schedule.org_id AND s.integration_type = delete_schedule.integration_type
     RETURNING s.* INTO removed;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'no schedule for % of organisation %',
-            runlog._quote_value(delete_schedule.integration_type), delete_schedule.org_id
-            USING ERRCODE = 'RL004';
+        PERFORM runlog._no_schedule(delete_schedule.org_id, delete_schedule.integration_type);
     END IF;
     RETURN removed;
 END

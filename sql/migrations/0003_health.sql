@@ -61,7 +61,6 @@ COMMENT ON TABLE runlog.health_modes IS
 COMMENT ON COLUMN runlog.health_modes.org_id IS 'NULL: the mode of the integration type for all organisations.';
 COMMENT ON COLUMN runlog.health_modes.mode IS 'active, passive or disabled.';
 
-ALTER TABLE runlog.health_modes ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON runlog.health_modes TO runlog_reader, runlog_worker, runlog_admin;
 
 CREATE OR REPLACE FUNCTION runlog.health_mode_of(org_id uuid, integration_type text)
@@ -476,32 +475,12 @@ COMMENT ON FUNCTION runlog.health_overview(uuid) IS
 DO $policies$
 BEGIN
     PERFORM runlog._tenant_policies('integration_health');
-    -- health_modes: rows with org_id NULL hold for everyone, so readers see them too.
-    IF NOT EXISTS (
-        SELECT FROM pg_catalog.pg_policies AS p
-        WHERE p.schemaname = 'runlog' AND p.tablename = 'health_modes'
-            AND p.policyname = 'health_modes_reader_own_org'
-    ) THEN
-        CREATE POLICY health_modes_reader_own_org ON runlog.health_modes
-        FOR SELECT TO runlog_reader
-        USING (org_id IS NULL OR org_id = (SELECT runlog.current_org_id()));
-    END IF;
-    IF NOT EXISTS (
-        SELECT FROM pg_catalog.pg_policies AS p
-        WHERE p.schemaname = 'runlog' AND p.tablename = 'health_modes'
-            AND p.policyname = 'health_modes_operator_all'
-    ) THEN
-        CREATE POLICY health_modes_operator_all ON runlog.health_modes
-        FOR SELECT TO runlog_worker, runlog_admin
-        USING (true);
-    END IF;
+    -- Modes with org_id NULL hold for every organisation, so readers see them too.
+    PERFORM runlog._tenant_policies(
+        'health_modes', 'org_id IS NULL OR org_id = (SELECT runlog.current_org_id())'
+    );
 END
 $policies$;
-
-COMMENT ON POLICY health_modes_reader_own_org ON runlog.health_modes IS
-'Readers see the modes of all integration types and their own organisation''s overrides.';
-COMMENT ON POLICY health_modes_operator_all ON runlog.health_modes IS
-'Workers and admins see every mode.';
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA runlog FROM public;
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
 
 from pyrunlog import LockTimeout, RunLog
-from tests.helpers import Conn, all_runs, sqlstate_of
+from tests.helpers import Conn, all_runs, connect_as, sqlstate_of
 
 ORG_A = uuid.UUID("00000000-0000-4000-8000-00000000aaaa")
 ORG_B = uuid.UUID("00000000-0000-4000-8000-00000000bbbb")
@@ -36,16 +34,6 @@ def tenants(runlog: RunLog) -> None:
         runlog.finish_run(run.id, "failed", 1, 1, f"secret of {org}")
         runlog.record_prewarm(org, "xledger", datetime.now(timezone.utc), True, 5)
         runlog.request_sync(org, "visma", idempotency_key="shared-key")
-
-
-def connect_as(
-    dsn: str, role: str, org: uuid.UUID | None
-) -> psycopg.Connection[tuple[object, ...]]:
-    conn = psycopg.connect(make_conninfo(dsn, user=role), autocommit=True)
-    if org is not None:
-        claims = json.dumps({"org_id": str(org)})
-        conn.execute("SELECT set_config('request.jwt.claims', %s, false)", [claims])
-    return conn
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
+from pyrunlog.localpg import LocalPostgres
 from tests.worker.test_processes import queue_runs
 
 Spawn = Callable[..., subprocess.Popen[str]]
@@ -26,11 +27,8 @@ def scalar(dsn: str, sql: str) -> int | None:
 
 @pytest.mark.slow
 def test_an_immediate_restart_under_4_workers_loses_and_repeats_no_period(
-    dsn: str, spawn: Spawn, server: object
+    dsn: str, spawn: Spawn, cluster: LocalPostgres
 ) -> None:
-    cluster = getattr(server, "cluster", None)
-    if cluster is None:
-        pytest.skip("needs the throwaway cluster to restart")
     total = queue_runs(dsn, 20)
     assert total == 1000
     workers = [spawn("--concurrency", "4", sleep=0.02) for _ in range(4)]

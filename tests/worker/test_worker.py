@@ -12,6 +12,7 @@ import pytest
 
 from pyrunlog import RunLog, RunStatus
 from pyrunlog.app import App, PrewarmContext, SyncContext
+from pyrunlog.localpg import LocalPostgres
 from pyrunlog.worker import Worker
 from tests.worker.conftest import wait_for
 
@@ -192,11 +193,8 @@ def test_app_refuses_a_second_handler_for_a_type() -> None:
 
 
 def test_the_worker_reconnects_after_a_server_restart(
-    runlog: RunLog, start_worker: StartWorker, server: object
+    runlog: RunLog, start_worker: StartWorker, cluster: LocalPostgres
 ) -> None:
-    cluster = getattr(server, "cluster", None)
-    if cluster is None:
-        pytest.skip("needs the throwaway cluster to restart")
     app = App()
     seen: list[int] = []
     app.handler("xledger")(lambda ctx: seen.append(ctx.run.id))
