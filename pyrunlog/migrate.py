@@ -1,4 +1,11 @@
-"""Apply sql/migrations in order, once each, under an advisory lock."""
+"""Deploy the SQL: numbered migrations once each, then the repeatable files that changed.
+
+The layout (docs/migrations.md): ``sql/migrations/NNNN_name.sql`` change
+tables and are applied once, in order; ``sql/functions/<name>.sql`` and
+``sql/views/<name>.sql`` hold the current definition of one function or view
+each and are re-applied whenever their checksum changes; ``sql/grants.sql``,
+the grant table, is applied last whenever any repeatable file was.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +23,16 @@ from pyrunlog.errors import MigrationError
 # pg_advisory_lock key: the bytes of "runlog" read as an integer.
 MIGRATION_LOCK_KEY = int.from_bytes(b"runlog", "big")
 FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+REPEATABLE_NAME = re.compile(r"^[a-z0-9_]+\.sql$")
+# Repeatable folders in the order they are applied: views use functions.
+REPEATABLE_FOLDERS = ("functions", "views")
+GRANTS = "grants.sql"
 
 
 @dataclass(frozen=True)
-class Migration:
-    """One file of sql/migrations."""
+class SqlFile:
+    """One SQL file and its checksum."""
 
-    version: int
-    name: str
     path: Path
 
     @property
@@ -35,12 +44,32 @@ class Migration:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
-def migrations_dir() -> Path:
-    """Where the migration files are: inside the wheel, or in a source checkout."""
-    packaged = Path(str(resources.files("pyrunlog"))) / "migrations"
+@dataclass(frozen=True)
+class Migration(SqlFile):
+    """One file of sql/migrations, applied once."""
+
+    version: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Repeatable(SqlFile):
+    """One file of sql/functions, sql/views or sql/grants.sql, applied when it changes."""
+
+    key: str  # the path below sql/, as the ledger records it
+
+
+def sql_dir() -> Path:
+    """Where the SQL files are: inside the wheel, or in a source checkout."""
+    packaged = Path(str(resources.files("pyrunlog"))) / "sql"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "sql" / "migrations"
+    return Path(__file__).resolve().parent.parent / "sql"
+
+
+def migrations_dir(root: Path | None = None) -> Path:
+    """The folder of numbered migrations."""
+    return (root or sql_dir()) / "migrations"
 
 
 def migrations(directory: Path | None = None) -> list[Migration]:
@@ -54,10 +83,26 @@ def migrations(directory: Path | None = None) -> list[Migration]:
         version = int(match.group(1))
         if version in found:
             raise MigrationError(f"{path.name}: version {version} appears twice")
-        found[version] = Migration(version, match.group(2), path)
+        found[version] = Migration(path, version, match.group(2))
     if not found:
         raise MigrationError(f"no migration files in {directory}")
     return [found[v] for v in sorted(found)]
+
+
+def repeatables(root: Path | None = None) -> list[Repeatable]:
+    """The repeatable files in the order they are applied, sql/grants.sql last."""
+    root = root or sql_dir()
+    found: list[Repeatable] = []
+    for folder in REPEATABLE_FOLDERS:
+        for path in sorted((root / folder).glob("*.sql")):
+            if REPEATABLE_NAME.match(path.name) is None:
+                raise MigrationError(f"{folder}/{path.name}: repeatable files are named name.sql")
+            found.append(Repeatable(path, f"{folder}/{path.name}"))
+    grants = root / GRANTS
+    if not grants.is_file():
+        raise MigrationError(f"no {GRANTS} in {root}")
+    found.append(Repeatable(grants, GRANTS))
+    return found
 
 
 def latest_version() -> int:
@@ -65,20 +110,31 @@ def latest_version() -> int:
     return migrations()[-1].version
 
 
-def migrate(target: str | psycopg.Connection[Any], directory: Path | None = None) -> list[int]:
-    """Apply every migration not yet applied; return the versions applied now.
+def migrate(target: str | psycopg.Connection[Any], root: Path | None = None) -> list[int]:
+    """Apply every migration not yet applied and every repeatable file that changed.
 
-    Refuses (MigrationError) when an applied file was edited or the database
-    has a migration this package does not know. Safe to run concurrently.
+    Returns the migration versions applied now. Refuses (MigrationError) when
+    an applied migration was edited or the database has a migration this
+    package does not know. Safe to run concurrently.
     """
-    files = migrations(directory)
+    root = root or sql_dir()
+    files = migrations(migrations_dir(root))
+    scripts = repeatables(root)
     if isinstance(target, str):
         with psycopg.connect(target, autocommit=True) as conn:
-            return _migrate(conn, files)
-    return _migrate(target, files)
+            return _migrate(conn, files, scripts)
+    return _migrate(target, files, scripts)
 
 
-def _migrate(conn: psycopg.Connection[Any], files: list[Migration]) -> list[int]:
+def pending_repeatables(conn: psycopg.Connection[Any], root: Path | None = None) -> list[str]:
+    """The repeatable files whose checksum differs from the one the database applied."""
+    applied = _applied_repeatables(conn)
+    return [r.key for r in repeatables(root) if applied.get(r.key) != r.checksum]
+
+
+def _migrate(
+    conn: psycopg.Connection[Any], files: list[Migration], scripts: list[Repeatable]
+) -> list[int]:
     conn.autocommit = True
     conn.execute("SELECT pg_catalog.pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
     try:
@@ -94,9 +150,35 @@ def _migrate(conn: psycopg.Connection[Any], files: list[Migration]) -> list[int]
                 conn.execute(migration.sql.encode())
                 _record(conn, migration)
             done.append(migration.version)
+        _apply_repeatables(conn, scripts)
         return done
     finally:
         conn.execute("SELECT pg_catalog.pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])
+
+
+def _apply_repeatables(conn: psycopg.Connection[Any], scripts: list[Repeatable]) -> None:
+    """Re-apply the changed repeatable files, and then the grants, in one transaction."""
+    applied = _applied_repeatables(conn)
+    changed = [s for s in scripts if applied.get(s.key) != s.checksum]
+    if not changed:
+        return
+    grants = scripts[-1]
+    if grants not in changed:
+        changed.append(grants)  # a new or replaced function needs its grants again
+    with conn.transaction():
+        # Function bodies may name functions applied later in the same batch.
+        conn.execute("SET LOCAL check_function_bodies = off")
+        for script in changed:
+            try:
+                conn.execute(script.sql.encode())
+            except psycopg.Error as exc:
+                raise MigrationError(f"{script.key}: {exc}") from exc
+            conn.execute(
+                "INSERT INTO runlog.schema_repeatables (path, checksum) VALUES (%s, %s)"
+                " ON CONFLICT (path) DO UPDATE"
+                " SET checksum = excluded.checksum, applied_at = pg_catalog.now()",
+                [script.key, script.checksum],
+            )
 
 
 def _applied(conn: psycopg.Connection[Any]) -> dict[int, str | None]:
@@ -104,6 +186,14 @@ def _applied(conn: psycopg.Connection[Any]) -> dict[int, str | None]:
     if not exists or not exists[0]:
         return {}
     rows = conn.execute("SELECT version, checksum FROM runlog.schema_migrations").fetchall()
+    return dict(rows)
+
+
+def _applied_repeatables(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    exists = conn.execute("SELECT to_regclass('runlog.schema_repeatables') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return {}
+    rows = conn.execute("SELECT path, checksum FROM runlog.schema_repeatables").fetchall()
     return dict(rows)
 
 

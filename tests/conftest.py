@@ -98,6 +98,48 @@ def conn(dsn: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
         yield connection
 
 
+@dataclass(frozen=True)
+class Logins:
+    """LOGIN roles that hold only one documented runlog role each, as a deployment has."""
+
+    worker: str = "pyrunlog_test_worker"
+    admin: str = "pyrunlog_test_admin"
+    reader: str = "pyrunlog_test_reader"
+
+
+@pytest.fixture(scope="session")
+def logins(server: Server, template: str) -> Logins:
+    """Create the three test logins once per session (the roles exist after migrating)."""
+    names = Logins()
+    with server.admin() as admin:
+        for login, role in (
+            (names.worker, "runlog_worker"),
+            (names.admin, "runlog_admin"),
+            (names.reader, "runlog_reader"),
+        ):
+            admin.execute(f'DROP ROLE IF EXISTS "{login}"')
+            admin.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE {role}')
+    return names
+
+
+@pytest.fixture
+def worker_dsn(dsn: str, logins: Logins) -> str:
+    """The test database as a login holding only runlog_worker."""
+    return make_conninfo(dsn, user=logins.worker)
+
+
+@pytest.fixture
+def admin_dsn(dsn: str, logins: Logins) -> str:
+    """The test database as a login holding only runlog_admin."""
+    return make_conninfo(dsn, user=logins.admin)
+
+
+@pytest.fixture
+def reader_dsn(dsn: str, logins: Logins) -> str:
+    """The test database as a login holding only runlog_reader (set a claim to read)."""
+    return make_conninfo(dsn, user=logins.reader)
+
+
 @pytest.fixture
 def runlog(dsn: str) -> Iterator[RunLog]:
     with RunLog(dsn) as repository:

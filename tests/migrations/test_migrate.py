@@ -13,7 +13,7 @@ import pytest
 
 from pyrunlog.errors import MigrationError
 from pyrunlog.localpg import find_bindir
-from pyrunlog.migrate import latest_version, migrate, migrations, migrations_dir
+from pyrunlog.migrate import latest_version, migrate, migrations, repeatables, sql_dir
 
 SNAPSHOT = """
 SELECT 'function ' || p.oid::regprocedure::text, pg_get_functiondef(p.oid)
@@ -69,12 +69,13 @@ def psql(dsn: str, path: Path) -> None:
     )  # fmt: skip
 
 
-def test_each_migration_file_run_twice_by_psql_changes_nothing(empty_dsn: str) -> None:
-    for migration in migrations():
-        psql(empty_dsn, migration.path)
+def test_each_sql_file_run_twice_by_psql_changes_nothing(empty_dsn: str) -> None:
+    files = [m.path for m in migrations()] + [r.path for r in repeatables()]
+    for path in files:
+        psql(empty_dsn, path)
         first = catalog(empty_dsn)
-        psql(empty_dsn, migration.path)
-        assert catalog(empty_dsn) == first, f"{migration.path.name} is not idempotent"
+        psql(empty_dsn, path)
+        assert catalog(empty_dsn) == first, f"{path.name} is not idempotent"
     assert len(first) > 50, "the snapshot must cover the schema"
 
 
@@ -83,16 +84,34 @@ def test_migrate_applies_every_file_once_and_records_checksums(empty_dsn: str) -
     assert migrate(empty_dsn) == [], "a second migrate applies nothing"
     with psycopg.connect(empty_dsn) as conn:
         rows = conn.execute("SELECT version, checksum FROM runlog.schema_migrations").fetchall()
+        scripts = dict(conn.execute("SELECT path, checksum FROM runlog.schema_repeatables"))
     assert rows == [(m.version, m.checksum) for m in migrations()]
+    assert scripts == {r.key: r.checksum for r in repeatables()}
 
 
 def test_psql_deployment_is_adopted_by_migrate(empty_dsn: str) -> None:
-    for migration in migrations():
-        psql(empty_dsn, migration.path)
+    for path in [m.path for m in migrations()] + [r.path for r in repeatables()]:
+        psql(empty_dsn, path)
+    by_psql = catalog(empty_dsn)
     assert migrate(empty_dsn) == []
     with psycopg.connect(empty_dsn) as conn:
         checksums = [r[0] for r in conn.execute("SELECT checksum FROM runlog.schema_migrations")]
     assert None not in checksums
+    assert catalog(empty_dsn) == by_psql, "migrate after psql changes no object"
+
+
+def test_a_changed_function_file_is_applied_again(empty_dsn: str, tmp_path: Path) -> None:
+    copy = tmp_path / "sql"
+    shutil.copytree(sql_dir(), copy)
+    migrate(empty_dsn, copy)
+    version_file = copy / "functions" / "version.sql"
+    text = version_file.read_text()
+    version_file.write_text(text.replace("The deployed schema version", "Edited: the version"))
+    assert migrate(empty_dsn, copy) == [], "no numbered migration is pending"
+    with psycopg.connect(empty_dsn) as conn:
+        row = conn.execute("SELECT obj_description('runlog.version()'::regprocedure)").fetchone()
+    assert row is not None
+    assert str(row[0]).startswith("Edited: the version"), "the edited file was not re-applied"
 
 
 def test_20_concurrent_migrators_all_succeed(empty_dsn: str) -> None:
@@ -127,10 +146,10 @@ def test_two_migrate_processes_started_at_once_both_succeed(empty_dsn: str) -> N
 
 
 def test_an_edited_applied_file_is_refused(empty_dsn: str, tmp_path: Path) -> None:
-    copy = tmp_path / "migrations"
-    shutil.copytree(migrations_dir(), copy)
+    copy = tmp_path / "sql"
+    shutil.copytree(sql_dir(), copy)
     migrate(empty_dsn, copy)
-    first = sorted(copy.glob("*.sql"))[0]
+    first = sorted((copy / "migrations").glob("*.sql"))[0]
     first.write_text(first.read_text() + "\n-- an edit\n")
     with pytest.raises(MigrationError, match=f"{first.name} was edited after it was applied"):
         migrate(empty_dsn, copy)

@@ -1,0 +1,20 @@
+CREATE OR REPLACE FUNCTION runlog._caller_is_operator()
+RETURNS boolean
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    -- Inside SECURITY DEFINER functions current_user is the owner; the role
+    -- setting still names the role the caller acts as (SET ROLE, PostgREST).
+    SELECT pg_catalog.pg_has_role(
+        coalesce(
+            nullif(pg_catalog.current_setting('role'), 'none'),
+            pg_catalog.session_user()::text
+        )::name,
+        'runlog_worker',
+        'MEMBER'
+    );
+$function$;
+
+COMMENT ON FUNCTION runlog._caller_is_operator() IS
+'True when the calling role is a member of runlog_worker (or runlog_admin): it may act for every organisation.';

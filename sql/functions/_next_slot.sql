@@ -1,0 +1,46 @@
+CREATE OR REPLACE FUNCTION runlog._next_slot(spec runlog.cron_spec, time_zone text, after timestamptz)
+RETURNS timestamptz
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    -- the first local minute strictly after `after`
+    earliest timestamp := pg_catalog.date_trunc('minute', _next_slot.after AT TIME ZONE _next_slot.time_zone)
+    + interval '1 minute';
+    day date := earliest::date;
+    hour_value integer;
+    minute_value integer;
+    candidate timestamp;
+    instant timestamptz;
+BEGIN
+    -- 8 years: enough for any satisfiable expression (29 February on a weekday)
+    FOR step IN 0..2930 LOOP
+        IF pg_catalog.date_part('month', day)::integer <> ALL(spec.months) THEN
+            day := (pg_catalog.date_trunc('month', day) + interval '1 month')::date;
+            CONTINUE;
+        END IF;
+        IF runlog._cron_day_matches(spec, day) THEN
+            FOREACH hour_value IN ARRAY spec.hours LOOP
+                CONTINUE WHEN day + pg_catalog.make_interval(hours => hour_value, mins => 59) < earliest;
+                FOREACH minute_value IN ARRAY spec.minutes LOOP
+                    candidate := day + pg_catalog.make_interval(hours => hour_value, mins => minute_value);
+                    CONTINUE WHEN candidate < earliest;
+                    -- A local time in a DST gap maps to the same offset after
+                    -- the gap (02:30 -> 03:30); in the repeated hour to its
+                    -- second (standard-time) occurrence.
+                    instant := candidate AT TIME ZONE _next_slot.time_zone;
+                    IF instant > _next_slot.after THEN
+                        RETURN instant;
+                    END IF;
+                END LOOP;
+            END LOOP;
+        END IF;
+        day := day + 1;
+    END LOOP;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION runlog._next_slot(runlog.cron_spec, text, timestamptz) IS
+'The first slot of the parsed expression strictly after `after`, evaluated in the time zone; NULL when none within 8 years.';

@@ -1,0 +1,23 @@
+CREATE OR REPLACE FUNCTION runlog._require_org_access(org_id uuid)
+RETURNS void
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    claimed uuid;
+BEGIN
+    IF runlog._caller_is_operator() THEN
+        RETURN;
+    END IF;
+    claimed := runlog.current_org_id();
+    IF claimed IS NULL OR claimed <> _require_org_access.org_id THEN
+        RAISE EXCEPTION 'permission denied for organisation %', _require_org_access.org_id
+            USING ERRCODE = '42501',
+                  HINT = 'Readers act only for the org_id of their request.jwt.claims.';
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION runlog._require_org_access(uuid) IS
+'Raises 42501 unless the caller is an operator or its org_id claim is this organisation.';

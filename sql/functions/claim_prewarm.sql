@@ -1,0 +1,29 @@
+CREATE OR REPLACE FUNCTION runlog.claim_prewarm(
+    org_id uuid, integration_type text, slot timestamptz, worker_id text
+)
+RETURNS boolean
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
+AS $function$
+BEGIN
+    PERFORM runlog._check_run_args(
+        claim_prewarm.org_id, claim_prewarm.integration_type, 'scheduler', claim_prewarm.slot, NULL
+    );
+    IF claim_prewarm.slot IS NULL THEN
+        PERFORM runlog._invalid('slot must not be NULL');
+    END IF;
+    INSERT INTO runlog.prewarm_log AS p (org_id, integration_type, slot, worker_id)
+    VALUES (
+        claim_prewarm.org_id, claim_prewarm.integration_type, claim_prewarm.slot,
+        pg_catalog.left(claim_prewarm.worker_id, 200)
+    )
+    ON CONFLICT ON CONSTRAINT prewarm_log_slot_key DO NOTHING;
+    RETURN FOUND;
+END
+$function$;
+
+COMMENT ON FUNCTION runlog.claim_prewarm(uuid, text, timestamptz, text) IS
+'True for the one worker that may pre-warm this slot (every worker hears the NOTIFY); false for the rest.';

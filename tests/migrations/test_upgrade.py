@@ -1,0 +1,92 @@
+"""A database deployed by the previous release upgrades in place, rows intact."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import psycopg
+
+from pyrunlog.migrate import migrate, migrations
+from tests.migrations.test_migrate import catalog
+
+# The migrations of release 0.1.0, the last one deployed, with the checksums
+# that deployed databases recorded: they must never change.
+RELEASED = {
+    1: "0001_run_log.sql",
+    2: "0002_scheduling.sql",
+    3: "0003_health.sql",
+}
+
+
+def released_checksums() -> dict[int, str]:
+    return {m.version: m.checksum for m in migrations() if m.version in RELEASED}
+
+
+def deploy_previous_release(dsn: str) -> None:
+    """What pyrunlog 0.1.0's migrate did: each released file once, with its checksum."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for migration in migrations():
+            if migration.version not in RELEASED:
+                continue
+            assert migration.path.name == RELEASED[migration.version]
+            with conn.transaction():
+                conn.execute(migration.sql.encode())
+                conn.execute(
+                    "UPDATE runlog.schema_migrations SET checksum = %s WHERE version = %s",
+                    [hashlib.sha256(migration.path.read_bytes()).hexdigest(), migration.version],
+                )
+
+
+def test_released_migrations_are_unchanged() -> None:
+    """Deployed databases recorded these checksums; migrate refuses an edited file."""
+    assert released_checksums() == {
+        1: "55c637559e0696fc7cf3120d92621971381915192597ebdc27e22a0fef82a637",
+        2: "b49414118b289c54253208bd4e651e4335254c0f6306c97d8699585fa82bc759",
+        3: "64c190685aead446f8bfd57ffafa681346cce7f3c08137f79e97f77a577832d1",
+    }
+
+
+def test_previous_release_upgrades_in_place_with_rows_intact(empty_dsn: str, dsn: str) -> None:
+    deploy_previous_release(empty_dsn)
+    org = uuid.uuid4()
+    with psycopg.connect(empty_dsn, autocommit=True) as conn:
+        conn.execute(
+            "SELECT runlog.set_schedule(%s, 'xledger', '*/5 * * * *', 'Europe/Oslo')", [org]
+        )
+        done = conn.execute("SELECT id FROM runlog.start_run(%s, 'xledger')", [org]).fetchone()
+        assert done is not None
+        conn.execute("SELECT runlog.finish_run(%s, 'succeeded', 10, 1)", [done[0]])
+        conn.execute("SELECT runlog.start_run(%s, 'dynamics')", [org])
+        conn.execute("SELECT runlog.request_sync(%s, 'visma')", [org])
+        before = conn.execute(
+            "SELECT id, org_id, integration_type, status, records_processed, records_failed,"
+            " queued_at, started_at, ended_at FROM runlog.sync_run_log ORDER BY id"
+        ).fetchall()
+        schedules = conn.execute(
+            "SELECT org_id, integration_type, cron, time_zone FROM runlog.sync_schedule"
+        ).fetchall()
+
+    migrate(empty_dsn)
+
+    with psycopg.connect(empty_dsn, autocommit=True) as conn:
+        after = conn.execute(
+            "SELECT id, org_id, integration_type, status, records_processed, records_failed,"
+            " queued_at, started_at, ended_at FROM runlog.sync_run_log ORDER BY id"
+        ).fetchall()
+        assert after == before, "the upgrade changed or lost runs"
+        assert (
+            conn.execute(
+                "SELECT org_id, integration_type, cron, time_zone FROM runlog.sync_schedule"
+            ).fetchall()
+            == schedules
+        ), "the upgrade changed or lost schedules"
+        running = conn.execute(
+            "SELECT id FROM runlog.sync_run_log WHERE status = 'running'"
+        ).fetchone()
+        assert running is not None
+        finished = conn.execute(
+            "SELECT status FROM runlog.finish_run(%s, 'succeeded')", [running[0]]
+        ).fetchone()
+        assert finished == ("succeeded",), "a run started before the upgrade finishes after it"
+    assert catalog(empty_dsn) == catalog(dsn), "the upgraded schema differs from a fresh one"
