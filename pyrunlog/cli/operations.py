@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import os
+import sys
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -180,12 +182,14 @@ def reference(dsn: str) -> None:
 
 
 def load_app(spec: str) -> Any:
-    """Import ``module:attribute`` (an App)."""
+    """Import ``module:attribute`` (an App), finding modules in the current directory too."""
     from pyrunlog.app import App
 
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
         raise click.BadParameter(f"expected module:attribute, got {spec!r}", param_hint="--app")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m`, uvicorn and celery do
     try:
         target = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
