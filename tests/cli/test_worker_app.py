@@ -44,8 +44,10 @@ def test_the_console_script_imports_the_app_from_the_current_directory(
         )  # fmt: skip
         try:
             wait_for(
-                lambda: worker.poll() is not None
-                or admin.run_history(ORG)[0].status.value == "succeeded",
+                lambda: (
+                    worker.poll() is not None
+                    or admin.run_history(ORG)[0].status.value == "succeeded"
+                ),
                 what="the run to succeed",
             )
             assert worker.poll() is None, "the worker exited"
