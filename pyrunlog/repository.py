@@ -260,6 +260,13 @@ class RunLog(SchedulingCalls):
         query = queries.run_history(org_id, integration_type, max_rows, before_id)
         return self._runs(query, conn)
 
+    def integration_known(self, integration_type: str, *, conn: Conn | None = None) -> bool:
+        """Whether a schedule names the integration type or any run of it ever started.
+
+        A manual run of an unknown type waits until a worker has a handler for it.
+        """
+        return bool(self._rows(queries.integration_known(integration_type), conn)[0]["known"])
+
     def organisations(self, *, conn: Conn | None = None) -> list[uuid.UUID]:
         """The organisations the caller can see runs of."""
         return [row["org_id"] for row in self._rows(queries.organisations(), conn)]

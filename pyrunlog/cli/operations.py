@@ -28,6 +28,7 @@ from pyrunlog.cli.common import (
 )
 from pyrunlog.migrate import latest_version, migrate
 from pyrunlog.repository import RunLog
+from pyrunlog.wording import count_of
 
 LEVEL_STYLE = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
 
@@ -101,7 +102,7 @@ def prune(dsn: str, older_than_days: int | None) -> None:
     """Delete old ended runs now (what the daily retention job does)."""
     age = None if older_than_days is None else timedelta(days=older_than_days)
     with open_runlog(dsn) as runlog:
-        click.echo(f"deleted {runlog.prune(age)} runs")
+        click.echo(f"deleted {count_of(runlog.prune(age), 'run')}")
 
 
 @click.command("tick")
@@ -110,7 +111,7 @@ def prune(dsn: str, older_than_days: int | None) -> None:
 def tick(dsn: str) -> None:
     """Enqueue the runs whose slot has come (what the pg_cron job does every minute)."""
     with open_runlog(dsn) as runlog:
-        click.echo(f"enqueued {runlog.tick(ticked_by='cli')} runs")
+        click.echo(f"enqueued {count_of(runlog.tick(ticked_by='cli'), 'run')}")
 
 
 @click.group("cron")
