@@ -16,8 +16,8 @@ from pyrunlog import queries
 from pyrunlog.connecting import (
     DEFAULT_CONNECT_TIMEOUT,
     async_recording_class,
-    connection_failed,
-    pool_kwargs,
+    no_connection,
+    pool_options,
 )
 from pyrunlog.errors import NotRunning, wrap_exceptions
 from pyrunlog.models import RunStatus, SyncRun, Trigger
@@ -60,12 +60,9 @@ class AsyncRunLog:
         """
         pool = AsyncConnectionPool(
             conninfo,
-            min_size=1,
-            max_size=max_size,
             open=False,
-            timeout=connect_timeout,
             connection_class=async_recording_class(),
-            kwargs=pool_kwargs(connect_timeout),
+            **pool_options(max_size, connect_timeout),
         )
         await pool.open()
         return cls(pool, owns_pool=True)
@@ -105,8 +102,7 @@ class AsyncRunLog:
         try:
             conn = await pool.getconn()
         except PoolTimeout as exc:
-            reason = getattr(pool.connection_class, "last_error", None)
-            raise connection_failed(pool.conninfo, pool.timeout, reason, pool.max_size) from exc
+            raise no_connection(pool) from exc
         try:
             yield conn
         finally:

@@ -14,10 +14,17 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 """Seconds a call waits for a connection before ConnectionFailed."""
 
 
-def pool_kwargs(connect_timeout: float) -> dict[str, Any]:
-    """Connection arguments for a pool: autocommit and libpq's connect_timeout (>= 2 s)."""
-    # One function call is one statement: autocommit saves the COMMIT roundtrip.
-    return {"autocommit": True, "connect_timeout": max(2, math.ceil(connect_timeout))}
+def pool_options(max_size: int, connect_timeout: float) -> dict[str, Any]:
+    """Arguments of a pool that pyrunlog creates: its size, its wait, its connections'."""
+    return {
+        "min_size": 1,
+        "max_size": max_size,
+        "timeout": connect_timeout,
+        # One function call is one statement: autocommit saves the COMMIT
+        # roundtrip (scoped calls open a transaction of their own). libpq
+        # takes whole seconds, at least 2.
+        "kwargs": {"autocommit": True, "connect_timeout": max(2, math.ceil(connect_timeout))},
+    }
 
 
 class RecordingConnection(psycopg.Connection[Any]):
@@ -90,3 +97,9 @@ def connection_failed(
         f"no connection to PostgreSQL at {where(conninfo)} within {timeout:g}s "
         f"(all {pool_size} pooled connections busy, or the server is slow to answer)"
     )
+
+
+def no_connection(pool: Any) -> ConnectionFailed:
+    """The error for a call that got no connection from a (sync or async) pool in time."""
+    reason = getattr(pool.connection_class, "last_error", None)
+    return connection_failed(pool.conninfo, pool.timeout, reason, pool.max_size)

@@ -15,8 +15,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from pyrunlog import queries
 from pyrunlog.connecting import (
     DEFAULT_CONNECT_TIMEOUT,
-    connection_failed,
-    pool_kwargs,
+    no_connection,
+    pool_options,
     recording_class,
 )
 from pyrunlog.errors import NotRunning, wrap_exceptions
@@ -52,13 +52,9 @@ class RunLog(SchedulingCalls):
         if isinstance(source, str):
             self._pool = ConnectionPool(
                 source,
-                min_size=1,
-                max_size=max_size,
                 open=True,
-                timeout=connect_timeout,
                 connection_class=recording_class(),
-                # Scoped calls open a transaction of their own.
-                kwargs=pool_kwargs(connect_timeout),
+                **pool_options(max_size, connect_timeout),
             )
             self._owns_pool = True
         elif isinstance(source, ConnectionPool):
@@ -108,8 +104,7 @@ class RunLog(SchedulingCalls):
         try:
             conn = pool.getconn()
         except PoolTimeout as exc:
-            reason = getattr(pool.connection_class, "last_error", None)
-            raise connection_failed(pool.conninfo, pool.timeout, reason, pool.max_size) from exc
+            raise no_connection(pool) from exc
         try:
             yield conn
         finally:
