@@ -19,10 +19,9 @@ def devdb() -> None:
 
 
 def _describe(found: DevDb) -> None:
-    click.echo(
-        f"  cluster {found.cluster.base}, port {found.cluster.port}; logins "
-        + ", ".join(f"{login} ({'runlog_' + who})" for who, login in LOGINS.items())
-    )
+    click.echo(f"  cluster {found.cluster.base}, port {found.cluster.port}")
+    logins = ", ".join(f"{login} (runlog_{who})" for who, login in LOGINS.items())
+    click.echo(f"  logins {logins}")
     click.echo('Run this in your shell, or: eval "$(pyrunlog devdb env)"')
     for line in found.exports():
         click.echo(line)
