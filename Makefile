@@ -1,4 +1,4 @@
-# make demo | make test | make lint | make bench
+# make demo | make test | make lint | make bench | make dist
 # Each target installs what it needs: Debian's PostgreSQL extensions (as root),
 # a virtualenv with the package and its test and lint tools.
 
@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_STAMP := .pg-ready
 
-.PHONY: demo test lint bench setup postgres clean
+.PHONY: demo test lint bench dist setup postgres clean
 
 setup: $(STAMP) $(PG_STAMP)
 
@@ -42,6 +42,9 @@ bench: setup
 	$(BIN)/python -m bench.run_log
 	$(BIN)/python -m bench.scheduling
 	$(BIN)/python -m bench.reliability
+
+dist: $(STAMP)
+	$(BIN)/python -m build --wheel --outdir dist
 
 clean:
 	rm -rf $(VENV) $(PG_STAMP) .pytest_cache .mypy_cache .ruff_cache .coverage* dist build

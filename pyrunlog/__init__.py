@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyrunlog.aio import AsyncRunContext, AsyncRunLog
 from pyrunlog.errors import (
     AlreadyRunning,
+    ConnectionFailed,
     DuplicatePeriod,
     InvalidArgument,
     LockTimeout,
@@ -24,6 +25,7 @@ __all__ = [
     "AlreadyRunning",
     "AsyncRunContext",
     "AsyncRunLog",
+    "ConnectionFailed",
     "DuplicatePeriod",
     "InvalidArgument",
     "LockTimeout",

@@ -10,9 +10,15 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from pyrunlog import queries
+from pyrunlog.connecting import (
+    DEFAULT_CONNECT_TIMEOUT,
+    async_recording_class,
+    no_connection,
+    pool_options,
+)
 from pyrunlog.errors import NotRunning, wrap_exceptions
 from pyrunlog.models import RunStatus, SyncRun, Trigger
 from pyrunlog.outcome import FALLBACK_ERROR, Progress, ending
@@ -29,7 +35,7 @@ class AsyncRunLog:
 
     def __init__(
         self,
-        pool: AsyncConnectionPool,
+        pool: AsyncConnectionPool[Any],
         *,
         org_id: uuid.UUID | None = None,
         role: str | None = None,
@@ -41,10 +47,22 @@ class AsyncRunLog:
         self._role = role
 
     @classmethod
-    async def connect(cls, conninfo: str, max_size: int = 8) -> AsyncRunLog:
-        """An AsyncRunLog over a new pool that it closes on ``close()``."""
+    async def connect(
+        cls,
+        conninfo: str,
+        max_size: int = 8,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    ) -> AsyncRunLog:
+        """An AsyncRunLog over a new pool that it closes on ``close()``.
+
+        A call that gets no connection within ``connect_timeout`` seconds raises
+        ConnectionFailed, naming the server and why.
+        """
         pool = AsyncConnectionPool(
-            conninfo, min_size=1, max_size=max_size, open=False, kwargs={"autocommit": True}
+            conninfo,
+            open=False,
+            connection_class=async_recording_class(),
+            **pool_options(max_size, connect_timeout),
         )
         await pool.open()
         return cls(pool, owns_pool=True)
@@ -71,13 +89,24 @@ class AsyncRunLog:
         """The caller's connection, or a pooled one; a transaction when org-scoped."""
         async with contextlib.AsyncExitStack() as stack:
             connection: AsyncConn = (
-                conn
-                if conn is not None
-                else await stack.enter_async_context(self._pool.connection())
+                conn if conn is not None else await stack.enter_async_context(self._pooled())
             )
             if self._org_id is not None:
                 await stack.enter_async_context(connection.transaction())
             yield connection
+
+    @contextlib.asynccontextmanager
+    async def _pooled(self) -> AsyncIterator[AsyncConn]:
+        """A pooled connection, or ConnectionFailed (where and why) after the pool's timeout."""
+        pool = self._pool
+        try:
+            conn = await pool.getconn()
+        except PoolTimeout as exc:
+            raise no_connection(pool) from exc
+        try:
+            yield conn
+        finally:
+            await pool.putconn(conn)
 
     async def _rows(self, query: queries.Query, conn: AsyncConn | None) -> list[dict[str, Any]]:
         async with self._connection(conn) as c:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from pyrunlog.models import RunStatus, Schedule, SyncRun
 
@@ -25,30 +27,79 @@ STATUS_STYLE = {
 }
 
 
-def runs_table(runs: Sequence[SyncRun], title: str | None = None) -> Table:
-    """A table of runs: integration, status, start, duration, records, drift, error."""
-    table = Table(title=title)
-    for column in ("org", "integration", "run", "status", "started", "duration",
-                   "processed", "failed", "drift", "error"):  # fmt: skip
-        table.add_column(column)
-    for run in runs:
-        table.add_row(
-            str(run.org_id)[:8],
-            run.integration_type,
-            str(run.id),
-            f"[{STATUS_STYLE[run.status]}]{run.status.value}[/]",
-            run.started_at.strftime("%Y-%m-%d %H:%M:%S") if run.started_at else "-",
-            _seconds(run.duration_seconds),
-            str(run.records_processed),
-            str(run.records_failed),
-            _seconds(run.drift_seconds),
-            (run.error_message or "").splitlines()[0][:60] if run.error_message else "",
-        )
+def runs_table(
+    runs: Sequence[SyncRun],
+    title: str | None = None,
+    *,
+    width: int | None = None,
+    org_names: Mapping[UUID, str] | None = None,
+    show_run: bool = True,
+) -> Table:
+    """A table of runs, one line each: organisation, integration, status, times, records, error.
+
+    Every column keeps its full text. Given the terminal's ``width``, the
+    table fits it: below 110 columns it is compact (start time only, whole
+    seconds, records as ok/failed), and the error is cut with an ellipsis.
+    ``org_names`` shows names instead of the first 8 characters of the id.
+    """
+    compact = width is not None and width < 110
+    columns: list[tuple[str, str]] = [("org", "left"), ("integration", "left")]
+    if show_run:
+        columns.append(("run", "right"))
+    columns += [("status", "left"), ("started", "left"), ("took", "right")]
+    columns += [("ok/failed", "right")] if compact else [("records", "right"), ("failed", "right")]
+    columns.append(("drift", "right"))
+    rows = [_run_cells(run, org_names, show_run=show_run, compact=compact) for run in runs]
+    fixed = [max([len(name), *(len(row[i]) for row in rows)])
+             for i, (name, _) in enumerate(columns)]  # fmt: skip
+    table = Table(
+        title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True
+    )
+    for (name, justify), size in zip(columns, fixed, strict=True):
+        table.add_column(
+            name, justify=justify, no_wrap=True,  # type: ignore[arg-type]
+            width=None if width is None else size,
+        )  # fmt: skip
+    error_width = None if width is None else max(5, width - sum(fixed) - 2 * len(fixed))
+    table.add_column("error", no_wrap=True, overflow="ellipsis", max_width=error_width)
+    status_at = [name for name, _ in columns].index("status")
+    for run, cells in zip(runs, rows, strict=True):
+        cells[status_at] = f"[{STATUS_STYLE[run.status]}]{cells[status_at]}[/]"
+        error = Text(first_line(run.error_message), no_wrap=True, overflow="ellipsis")
+        table.add_row(*cells, error)
     return table
+
+
+def _run_cells(
+    run: SyncRun, org_names: Mapping[UUID, str] | None, *, show_run: bool, compact: bool
+) -> list[str]:
+    """The plain texts of a run's cells, except the error."""
+    org = (org_names or {}).get(run.org_id) or str(run.org_id)[:8]
+    started = "-"
+    if run.started_at:
+        started = run.started_at.strftime("%H:%M:%S" if compact else "%Y-%m-%d %H:%M:%S")
+    seconds = _whole_seconds if compact else _seconds
+    cells = [org, run.integration_type, *([str(run.id)] if show_run else [])]
+    cells += [run.status.value, started, seconds(run.duration_seconds)]
+    if compact:
+        cells.append(f"{run.records_processed}/{run.records_failed}")
+    else:
+        cells += [str(run.records_processed), str(run.records_failed)]
+    cells.append(seconds(run.drift_seconds))
+    return cells
+
+
+def first_line(text: str | None) -> str:
+    """The first line of a text, or an empty string."""
+    return text.splitlines()[0] if text else ""
 
 
 def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}s"
+
+
+def _whole_seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}s"
 
 
 def _plain(value: Any) -> Any:

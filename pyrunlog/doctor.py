@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 
 from pyrunlog.migrate import latest_version
+from pyrunlog.wording import count_of
 
 Conn = psycopg.Connection[Any]
 CRON_JOBS = ("runlog_tick", "runlog_prewarm", "runlog_reaper", "runlog_retention")
@@ -254,7 +255,7 @@ def check_alerts(conn: Conn) -> list[Finding]:
     return [
         _verdict(
             "drift",
-            f"{drifted} runs started late in the last 24 hours (worst {worst:.0f}s)"
+            f"{count_of(drifted, 'run')} started late in the last 24 hours (worst {worst:.0f}s)"
             if drifted
             else None,
             Level.WARN,
@@ -263,7 +264,7 @@ def check_alerts(conn: Conn) -> list[Finding]:
         ),
         _verdict(
             "cold starts",
-            f"{cold} scheduled runs started without a pre-warm in the last 24 hours"
+            f"{count_of(cold, 'scheduled run')} started without a pre-warm in the last 24 hours"
             if cold
             else None,
             Level.WARN,

@@ -111,3 +111,10 @@ def wrap_exceptions() -> Iterator[None]:
         if translated is error:
             raise
         raise translated from error
+
+
+class ConnectionFailed(RunLogError, psycopg.OperationalError):  # noqa: N818
+    """No connection to PostgreSQL within the connect timeout; the message says where and why.
+
+    It is also a ``psycopg.OperationalError``, so code that retries those keeps working.
+    """

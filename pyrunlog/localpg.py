@@ -85,17 +85,13 @@ class LocalPostgres:
         return make_conninfo(host=str(self.sockdir), port=self.port, user=user, dbname=dbname)
 
     def start(self) -> LocalPostgres:
-        """Create the cluster in a new temporary directory and start it."""
-        self.base = Path(tempfile.mkdtemp(prefix="pyrunlog-pg-"))
-        if os.geteuid() == 0:
-            try:
-                account = pwd.getpwnam(self.os_user)
-            except KeyError as exc:
-                raise LocalPostgresError(
-                    f"running as root needs the unprivileged OS user {self.os_user!r}; "
-                    "it comes with Debian's postgresql package"
-                ) from exc
-            self._run_as = self.os_user
+        """Create the cluster (in ``base``, else a new temporary directory) and start it."""
+        if self.base is None:
+            self.base = Path(tempfile.mkdtemp(prefix="pyrunlog-pg-"))
+        else:
+            self.base.mkdir(parents=True, exist_ok=False)
+        account = self._owner_account()
+        if account is not None:
             os.chown(self.base, account.pw_uid, account.pw_gid)
             self.base.chmod(0o755)  # clients running as root reach the socket
         self._as_owner(lambda: self.sockdir.mkdir(mode=0o755))
@@ -128,6 +124,41 @@ class LocalPostgres:
                   "-U", "postgres", CRON_DATABASE)  # fmt: skip
         return self
 
+    def _owner_account(self) -> pwd.struct_passwd | None:
+        """As root: the OS user that runs the server (Postgres refuses root)."""
+        if os.geteuid() != 0:
+            return None
+        try:
+            account = pwd.getpwnam(self.os_user)
+        except KeyError as exc:
+            raise LocalPostgresError(
+                f"running as root needs the unprivileged OS user {self.os_user!r}; "
+                "it comes with Debian's postgresql package"
+            ) from exc
+        self._run_as = self.os_user
+        return account
+
+    def is_running(self) -> bool:
+        """Whether the server of an existing cluster directory is up."""
+        if self.base is None or not self.datadir.exists():
+            return False
+        self._owner_account()
+        result = subprocess.run(
+            [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "status"],
+            user=self._run_as, capture_output=True, text=True, check=False, timeout=30,
+        )  # fmt: skip
+        return result.returncode == 0
+
+    def resume(self) -> LocalPostgres:
+        """Start the server of an existing cluster directory again (after a reboot)."""
+        assert self.base is not None, "cluster not created"
+        self._owner_account()
+        self._run(
+            "pg_ctl", "-D", str(self.datadir), "-l", str(self.base / "server.log"),
+            "-w", "-t", "60", "start",
+        )  # fmt: skip
+        return self
+
     def restart(self, mode: str = "fast") -> None:
         """Restart the server (mode ``immediate`` simulates a crash)."""
         assert self.base is not None, "cluster not created"
@@ -139,6 +170,7 @@ class LocalPostgres:
         if self.base is None:
             return
         if (self.datadir / "postmaster.pid").exists():
+            self._owner_account()
             with contextlib.suppress(LocalPostgresError):
                 self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.base, ignore_errors=True)

@@ -397,6 +397,16 @@ def health_overview(org_id: uuid.UUID | None) -> Query:
     return Query("SELECT * FROM runlog.health_overview(%(org_id)s::uuid)", {"org_id": org_id})
 
 
+def integration_known(integration_type: str) -> Query:
+    """Whether any schedule names an integration type, or any run of it ever started."""
+    return Query(
+        "SELECT EXISTS (SELECT FROM runlog.sync_schedule WHERE integration_type = %(it)s)"
+        " OR EXISTS (SELECT FROM runlog.sync_run_log"
+        " WHERE integration_type = %(it)s AND started_at IS NOT NULL) AS known",
+        {"it": integration_type},
+    )
+
+
 def organisations() -> Query:
     """The organisations that have runs (a loose index scan, one probe each)."""
     return Query(

@@ -10,9 +10,15 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from pyrunlog import queries
+from pyrunlog.connecting import (
+    DEFAULT_CONNECT_TIMEOUT,
+    no_connection,
+    pool_options,
+    recording_class,
+)
 from pyrunlog.errors import NotRunning, wrap_exceptions
 from pyrunlog.models import RunStatus, SyncRun, Trigger
 from pyrunlog.outcome import FALLBACK_ERROR, Progress, ending
@@ -37,19 +43,18 @@ class RunLog(SchedulingCalls):
         org_id: uuid.UUID | None = None,
         role: str | None = None,
         max_size: int = 8,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     ) -> None:
         self._connection_only: Conn | None = None
         self._pool: ConnectionPool | None = None
         self._owns_pool = False
+        self._connect_timeout = connect_timeout
         if isinstance(source, str):
             self._pool = ConnectionPool(
                 source,
-                min_size=1,
-                max_size=max_size,
                 open=True,
-                # One function call is one statement: autocommit saves the COMMIT
-                # roundtrip. Scoped calls open a transaction of their own.
-                kwargs={"autocommit": True},
+                connection_class=recording_class(),
+                **pool_options(max_size, connect_timeout),
             )
             self._owns_pool = True
         elif isinstance(source, ConnectionPool):
@@ -74,7 +79,7 @@ class RunLog(SchedulingCalls):
         """A view that acts as a reader of one organisation (same pool)."""
         source = self._pool if self._pool is not None else self._connection_only
         assert source is not None
-        return RunLog(source, org_id=org_id, role=role)
+        return RunLog(source, org_id=org_id, role=role, connect_timeout=self._connect_timeout)
 
     # -- execution -----------------------------------------------------------
 
@@ -86,10 +91,24 @@ class RunLog(SchedulingCalls):
                 conn = self._connection_only
             if conn is None:
                 assert self._pool is not None
-                conn = stack.enter_context(self._pool.connection())
+                conn = stack.enter_context(self._pooled())
             if self._org_id is not None:
                 stack.enter_context(conn.transaction())  # the claim lives in it only
             yield conn
+
+    @contextlib.contextmanager
+    def _pooled(self) -> Iterator[Conn]:
+        """A pooled connection, or ConnectionFailed (where and why) after the pool's timeout."""
+        pool = self._pool
+        assert pool is not None
+        try:
+            conn = pool.getconn()
+        except PoolTimeout as exc:
+            raise no_connection(pool) from exc
+        try:
+            yield conn
+        finally:
+            pool.putconn(conn)
 
     def _rows(self, query: queries.Query, conn: Any) -> list[dict[str, Any]]:
         with self._connection(conn) as c, wrap_exceptions(), c.cursor(row_factory=dict_row) as cur:
@@ -235,6 +254,13 @@ class RunLog(SchedulingCalls):
         """runlog.run_history: newest first; pass the last id as before_id to page."""
         query = queries.run_history(org_id, integration_type, max_rows, before_id)
         return self._runs(query, conn)
+
+    def integration_known(self, integration_type: str, *, conn: Conn | None = None) -> bool:
+        """Whether a schedule names the integration type or any run of it ever started.
+
+        A manual run of an unknown type waits until a worker has a handler for it.
+        """
+        return bool(self._rows(queries.integration_known(integration_type), conn)[0]["known"])
 
     def organisations(self, *, conn: Conn | None = None) -> list[uuid.UUID]:
         """The organisations the caller can see runs of."""

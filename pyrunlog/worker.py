@@ -31,6 +31,7 @@ from pyrunlog.errors import NotRunning
 from pyrunlog.models import RunStatus, SyncRun
 from pyrunlog.repository import RunLog
 from pyrunlog.sanitize import describe_exception
+from pyrunlog.wording import count_of
 
 log = logging.getLogger("pyrunlog.worker")
 
@@ -123,7 +124,7 @@ class Worker:
         finally:
             self._drain()
             self.runlog.close()
-            log.info("worker %s stopped after %d runs", self.worker_id, self.runs_done)
+            log.info("worker %s stopped after %s", self.worker_id, count_of(self.runs_done, "run"))
 
     def _main_loop(self) -> None:
         backoff = 0.5
@@ -443,7 +444,8 @@ def _log_alert(alert: dict[str, Any]) -> None:
             alert.get("scheduled_for"),
         )
     elif alert.get("kind") == "health" and alert.get("to") == "healthy":
-        log.info("health: %s is healthy again (%s)", where, alert.get("based_on"))
+        again = " again" if alert.get("from") == "unhealthy" else ""
+        log.info("health: %s is healthy%s (%s)", where, again, alert.get("based_on"))
     elif alert.get("kind") == "health":
         log.warning(
             "health: %s is %s (%s): %s",

@@ -50,3 +50,22 @@ def test_local_links_in_the_docs_resolve() -> None:
         if not (path.parent / target).exists()
     ]
     assert broken == [], f"broken links: {broken}"
+
+
+def test_install_lines_install_what_exists() -> None:
+    """pyrunlog is not on PyPI: every `pip install` of it names a checkout or the built wheel,
+    except a line that says it is about the published package."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    version = re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE).group(1)  # type: ignore[union-attr]
+    wheel = f"dist/pyrunlog-{version}-py3-none-any.whl"
+    wrong = [
+        f"{path.name}: {line.strip()}"
+        for path in PROSE
+        for line in path.read_text().splitlines()
+        if re.search(r"pip install\b[^`]*\bpyrunlog\b", line)
+        and "published" not in line
+        and "-e '." not in line
+        and wheel not in line
+    ]
+    assert wrong == [], f"install lines that cannot work: {wrong}"
+    assert any(wheel in path.read_text() for path in PROSE)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import os
+import sys
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -26,6 +28,7 @@ from pyrunlog.cli.common import (
 )
 from pyrunlog.migrate import latest_version, migrate
 from pyrunlog.repository import RunLog
+from pyrunlog.wording import count_of
 
 LEVEL_STYLE = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
 
@@ -99,7 +102,7 @@ def prune(dsn: str, older_than_days: int | None) -> None:
     """Delete old ended runs now (what the daily retention job does)."""
     age = None if older_than_days is None else timedelta(days=older_than_days)
     with open_runlog(dsn) as runlog:
-        click.echo(f"deleted {runlog.prune(age)} runs")
+        click.echo(f"deleted {count_of(runlog.prune(age), 'run')}")
 
 
 @click.command("tick")
@@ -108,7 +111,7 @@ def prune(dsn: str, older_than_days: int | None) -> None:
 def tick(dsn: str) -> None:
     """Enqueue the runs whose slot has come (what the pg_cron job does every minute)."""
     with open_runlog(dsn) as runlog:
-        click.echo(f"enqueued {runlog.tick(ticked_by='cli')} runs")
+        click.echo(f"enqueued {count_of(runlog.tick(ticked_by='cli'), 'run')}")
 
 
 @click.group("cron")
@@ -180,12 +183,14 @@ def reference(dsn: str) -> None:
 
 
 def load_app(spec: str) -> Any:
-    """Import ``module:attribute`` (an App)."""
+    """Import ``module:attribute`` (an App), finding modules in the current directory too."""
     from pyrunlog.app import App
 
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
         raise click.BadParameter(f"expected module:attribute, got {spec!r}", param_hint="--app")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m`, uvicorn and celery do
     try:
         target = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:

@@ -43,14 +43,17 @@ def status(
             click.echo(runs_json(_last_runs(runlog, org_id)))
             return
         title = f"last runs of {org_id}" if org_id else "last runs"
+        out = console()
         if not watch:
-            console().print(runs_table(_last_runs(runlog, org_id), title=title))
+            out.print(runs_table(_last_runs(runlog, org_id), title=title, width=out.width))
             return
         refreshes = 0
-        with Live(console=console(), refresh_per_second=4) as live:
+        with Live(console=out, refresh_per_second=4) as live:
             try:
                 while not count or refreshes < count:
-                    live.update(runs_table(_last_runs(runlog, org_id), title=title))
+                    live.update(
+                        runs_table(_last_runs(runlog, org_id), title=title, width=out.width)
+                    )
                     refreshes += 1
                     if not count or refreshes < count:
                         time.sleep(interval)
@@ -82,7 +85,8 @@ def history(
     if as_json:
         click.echo(runs_json(runs))
         return
-    console().print(runs_table(runs, title=f"history of {org_id}"))
+    out = console()
+    out.print(runs_table(runs, title=f"history of {org_id}", width=out.width))
     if len(runs) == limit:
         click.echo(f"more: --before {runs[-1].id}")
 
@@ -96,7 +100,14 @@ def trigger(dsn: str, org_id: uuid.UUID, integration_type: str) -> None:
     """Queue a manual run of an integration; workers pick it up."""
     with open_runlog(dsn) as runlog:
         run = runlog.request_sync(org_id, integration_type)
+        known = runlog.integration_known(integration_type)
     click.echo(f"queued run {run.id} ({integration_type} of {org_id})")
+    if not known:
+        click.echo(
+            f"warning: no schedule names {integration_type!r} and no worker has ever run it; "
+            "the run waits until a worker's --app has a handler for it (check the name)",
+            err=True,
+        )
 
 
 @click.command("cancel")

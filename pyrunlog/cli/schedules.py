@@ -24,6 +24,15 @@ def schedule() -> None:
     """Create, list, enable, disable and remove schedules."""
 
 
+def _prewarm_lead(seconds: int) -> int:
+    """The pre-warm lead, 0 to 3600 seconds (the database checks this too)."""
+    if not 0 <= seconds <= 3600:
+        raise click.BadParameter(
+            f"the pre-warm runs 0 to 3600 seconds (1 hour) before each slot, got {seconds}"
+        )
+    return seconds
+
+
 @schedule.command("add")
 @dsn_option
 @org_option
@@ -32,7 +41,13 @@ def schedule() -> None:
 @click.option("--tz", "time_zone", default="UTC", show_default=True, help="IANA time zone.")
 @click.option("--catch-up", type=click.Choice(["none", "latest", "all"]), default="latest",
               show_default=True, help="What to do with slots missed in an outage.")  # fmt: skip
-@click.option("--prewarm-lead", default=60, show_default=True, help="Seconds before each slot.")
+@click.option(
+    "--prewarm-lead",
+    default=60,
+    show_default=True,
+    callback=lambda _ctx, _param, value: _prewarm_lead(value),
+    help="Seconds before each slot that the pre-warm runs (0 to 3600).",
+)
 @friendly_errors
 def add(
     dsn: str,

@@ -1,0 +1,78 @@
+"""Run tables and the demo screen read well in an 80x24 terminal."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import psycopg
+from rich.console import Console
+
+from pyrunlog import demo
+from pyrunlog.display import runs_table
+from pyrunlog.repository import RunLog
+
+LONG_ERROR = "ConnectionError: 503 Service Unavailable from the vendor API, retry after 120s"
+
+
+def _render(renderable: object, width: int = 80, height: int = 24) -> list[str]:
+    console = Console(width=width, height=height, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text().splitlines()
+
+
+def _runs(worker: RunLog) -> list[object]:
+    for org_id in demo.ORGS.values():
+        for integration in ("xledger", "dynamics_365"):
+            run = worker.start_run(org_id, integration)
+            worker.finish_run(run.id, "failed", 1234, 5, LONG_ERROR + "\nsecond line")
+    return [run for org_id in demo.ORGS.values() for run in worker.last_runs(org_id)]
+
+
+def test_at_80_columns_every_column_keeps_its_meaning(worker_dsn: str) -> None:
+    with RunLog(worker_dsn) as worker:
+        runs = _runs(worker)
+    lines = _render(runs_table(runs, title="last runs", width=80))  # type: ignore[arg-type]
+    assert all(len(line) <= 80 for line in lines)
+    header = lines[1].split()
+    assert header == ["org", "integration", "run", "status", "started", "took", "ok/failed",
+                      "drift", "error"]  # fmt: skip
+    rows = lines[3:]
+    assert len(rows) == 6, "one line per run"
+    for row in rows:
+        assert "dynamics_365" in row or "xledger" in row
+        assert " failed " in row
+        assert "1234/5" in row
+        assert row.rstrip().endswith("…"), "the long error is cut with an ellipsis"
+        assert "second line" not in row
+
+
+def test_a_wide_terminal_shows_the_whole_first_line_of_the_error(worker_dsn: str) -> None:
+    with RunLog(worker_dsn) as worker:
+        runs = _runs(worker)
+    lines = _render(runs_table(runs, width=200), width=200)  # type: ignore[arg-type]
+    assert lines[0].split()[:4] == ["org", "integration", "run", "status"]
+    assert all(line.rstrip().endswith(LONG_ERROR) for line in lines[2:])
+
+
+def test_the_demo_screen_fits_24_lines_with_its_countdown_first(dsn: str, worker_dsn: str) -> None:
+    with (
+        RunLog(worker_dsn) as worker,
+        psycopg.connect(dsn, autocommit=True) as conn,
+    ):
+        _runs(worker)
+        scheduled_at = datetime(2026, 11, 30, 4, 53, 22, tzinfo=timezone.utc)
+        screen = demo._screen(conn, worker, 42.0, scheduled_at, 80)
+    lines = _render(screen)
+    assert lines[0].startswith("demo ends in 42s")
+    assert len(lines) <= 24 - 4, "room for the four lines printed before the live screen"
+    assert all(len(line) <= 80 for line in lines)
+    text = "\n".join(lines)
+    assert "Vestland" in text
+    assert "drift:" in text
+    assert "created at 04:53:22, after the pre-warm of 04:53" in text
+
+
+def test_the_demo_really_drifts_past_its_threshold() -> None:
+    """The slow sync starts with the demo; the first slot comes at most 60 s later and
+    waits behind it, so it starts at least SLOW_SECONDS - 60 s late."""
+    assert demo.SLOW_SECONDS - 60 > demo.DRIFT_THRESHOLD_SECONDS
