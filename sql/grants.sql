@@ -11,7 +11,8 @@
 -- SECURITY DEFINER callers and need no grant, except the few that
 -- SECURITY INVOKER read functions call.
 --
--- Columns: signature (regprocedure text), runlog_reader, runlog_worker, runlog_admin.
+-- Columns: signature (regprocedure text), runlog_reader, runlog_worker, runlog_admin;
+-- runlog_monitor (0009) is set by the UPDATE below the rows.
 
 DELETE FROM runlog.function_grants;
 
@@ -80,8 +81,8 @@ VALUES
     ('runlog.version()',                                                                             true,  true,  true);
 -- noqa: enable=all
 
--- The monitoring role (0009) may execute metrics() and nothing else.
+-- The monitoring role (0009) may execute metrics() and version() and nothing else.
 UPDATE runlog.function_grants SET runlog_monitor = true
-WHERE signature = 'runlog.metrics()';
+WHERE signature IN ('runlog.metrics()', 'runlog.version()');
 
 SELECT runlog._apply_function_grants();

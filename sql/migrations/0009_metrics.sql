@@ -10,7 +10,8 @@
 -- one another's counter row.
 --
 -- runlog_monitor is the monitoring login's role: it may execute
--- runlog.metrics() and nothing else (column runlog_monitor of the grant table).
+-- runlog.metrics() and runlog.version() and nothing else (column
+-- runlog_monitor of the grant table, set in sql/grants.sql).
 --
 -- Every statement is idempotent: running this file twice with
 -- psql -v ON_ERROR_STOP=1 -f leaves the catalog as the first run left it.
@@ -32,15 +33,17 @@ END
 $roles$;
 
 COMMENT ON ROLE runlog_monitor IS
-'pyrunlog monitoring (pyrunlog exporter, postgres_exporter): may execute runlog.metrics(), which returns aggregates without organisation ids, and nothing else.';
+'pyrunlog monitoring (pyrunlog exporter, postgres_exporter): may execute runlog.metrics(), which returns aggregates without organisation ids, and runlog.version(); nothing else.';
 
 GRANT USAGE ON SCHEMA runlog TO runlog_monitor;
+-- runlog.version() reads the ledger: the exporter checks the schema version at start.
+GRANT SELECT ON runlog.schema_migrations TO runlog_monitor;
 
 ALTER TABLE runlog.function_grants
 ADD COLUMN IF NOT EXISTS runlog_monitor boolean NOT NULL DEFAULT false;
 
 COMMENT ON COLUMN runlog.function_grants.runlog_monitor IS
-'The monitoring role may execute it (only runlog.metrics()).';
+'The monitoring role may execute it (runlog.metrics() and runlog.version() only).';
 
 -- Runs finished -------------------------------------------------------------------------
 

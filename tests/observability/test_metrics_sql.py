@@ -85,14 +85,19 @@ def test_finished_runs_are_counted_by_status_and_survive_retention(
 def test_the_failure_type_is_a_label(conn: Conn, worker_dsn: str, monitor_dsn: str) -> None:
     """Sets failure_type as the superuser: the retries issue's finish_run will set it."""
     with psycopg.connect(worker_dsn, autocommit=True) as worker:
-        run_id = worker.execute("SELECT id FROM runlog.start_run(%s, 'xledger')", [ORG]).fetchone()[0]
+        run_id = worker.execute("SELECT id FROM runlog.start_run(%s, 'xledger')", [ORG]).fetchone()[
+            0
+        ]
     conn.execute(
         "UPDATE runlog.sync_run_log SET status = 'failed', ended_at = now(),"
         " failure_type = 'rate_limited' WHERE id = %s",
         [run_id],
     )
     rows = metrics(monitor_dsn)
-    assert value(rows, "pyrunlog_runs_finished_total", status="failed", failure_type="rate_limited") == 1
+    assert (
+        value(rows, "pyrunlog_runs_finished_total", status="failed", failure_type="rate_limited")
+        == 1
+    )
 
 
 def test_queue_gauges_and_missing_series_as_zero(conn: Conn, monitor_dsn: str) -> None:
@@ -101,7 +106,9 @@ def test_queue_gauges_and_missing_series_as_zero(conn: Conn, monitor_dsn: str) -
     rows = metrics(monitor_dsn)
     assert value(rows, "pyrunlog_runs", integration_type="xledger", status="queued") == 1
     assert value(rows, "pyrunlog_runs", integration_type="xledger", status="running") == 0
-    assert value(rows, "pyrunlog_oldest_ready_queued_age_seconds", integration_type="xledger") >= 600
+    assert (
+        value(rows, "pyrunlog_oldest_ready_queued_age_seconds", integration_type="xledger") >= 600
+    )
     for name in ("pyrunlog_runs", "pyrunlog_oldest_ready_queued_age_seconds"):
         assert value(rows, name, integration_type="dynamics") == 0
     assert value(rows, "pyrunlog_schedules", integration_type="dynamics", state="enabled") == 1
@@ -146,7 +153,9 @@ def test_metrics_does_not_wait_for_a_finishing_transaction(
     """A finish holding its counter row lock neither blocks metrics() nor shows early."""
     with psycopg.connect(worker_dsn, autocommit=True) as worker:
         start_and_finish(worker, "succeeded")
-        run_id = worker.execute("SELECT id FROM runlog.start_run(%s, 'xledger')", [ORG]).fetchone()[0]
+        run_id = worker.execute("SELECT id FROM runlog.start_run(%s, 'xledger')", [ORG]).fetchone()[
+            0
+        ]
     with psycopg.connect(worker_dsn) as open_tx:
         open_tx.execute("SELECT runlog.finish_run(%s, 'succeeded')", [run_id])
         with psycopg.connect(monitor_dsn) as monitor:
