@@ -48,9 +48,15 @@ def serving(args: list[str], log: Path, timeout: float = 30.0) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def get(url: str) -> tuple[int, str]:
+    """GET without proxies: (status, body); status 0 when nothing listens yet."""
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with _DIRECT.open(url, timeout=10) as response:
             return int(response.status), response.read().decode()
     except urllib.error.HTTPError as error:
         return int(error.code), error.read().decode()
+    except urllib.error.URLError as error:
+        return 0, str(error.reason)
