@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SERVING = re.compile(r"serving (http://[\d.]+:\d+)/")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def console_script() -> str:
@@ -32,7 +33,9 @@ def free_port() -> int:
 def serving(args: list[str], log: Path, timeout: float = 30.0) -> Iterator[str]:
     """Run `pyrunlog *args` until the block ends; yields the base URL it logs."""
     with log.open("w") as out:
-        process = subprocess.Popen([console_script(), *args], stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [console_script(), *args], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT
+        )
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
