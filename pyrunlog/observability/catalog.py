@@ -68,10 +68,16 @@ SQL_METRICS: tuple[MetricSpec, ...] = (
         "Seconds since the oldest last heartbeat of a running run; 0 when none runs.",
     ),
     MetricSpec(
-        "pyrunlog_schedules",
+        "pyrunlog_schedules_enabled",
         "gauge",
-        ("integration_type", "state"),
-        "Schedules by state: enabled or paused (disabled).",
+        ("integration_type",),
+        "Enabled schedules.",
+    ),
+    MetricSpec(
+        "pyrunlog_schedules_paused",
+        "gauge",
+        ("integration_type",),
+        "Paused (disabled) schedules: they enqueue nothing.",
     ),
     MetricSpec(
         "pyrunlog_schedules_behind",
@@ -86,10 +92,22 @@ SQL_METRICS: tuple[MetricSpec, ...] = (
         "Unix time of the last tick() that committed (runlog.settings.last_tick_at); 0 if never.",
     ),
     MetricSpec(
-        "pyrunlog_integrations",
+        "pyrunlog_integrations_unhealthy",
         "gauge",
-        ("integration_type", "state"),
-        "Integrations of all organisations by health state: unknown, healthy or unhealthy.",
+        ("integration_type",),
+        "Integrations (of all organisations) whose external API is unhealthy.",
+    ),
+    MetricSpec(
+        "pyrunlog_integrations_healthy",
+        "gauge",
+        ("integration_type",),
+        "Integrations (of all organisations) whose external API is healthy.",
+    ),
+    MetricSpec(
+        "pyrunlog_integrations_unknown",
+        "gauge",
+        ("integration_type",),
+        "Integrations (of all organisations) whose health is not known yet.",
     ),
     MetricSpec(
         "pyrunlog_workers_alive",

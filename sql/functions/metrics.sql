@@ -192,9 +192,9 @@ AS $function$
     -- Schedules and the tick.
     UNION ALL
     SELECT
-        'pyrunlog_schedules',
+        'pyrunlog_schedules_' || st.state,
         'gauge',
-        pg_catalog.jsonb_build_object('integration_type', t.integration_type, 'state', st.state),
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
         coalesce(CASE st.state WHEN 'enabled' THEN s.enabled ELSE s.paused END, 0)
     FROM types AS t
     CROSS JOIN (VALUES ('enabled'), ('paused')) AS st (state)
@@ -216,9 +216,9 @@ AS $function$
     -- External API health.
     UNION ALL
     SELECT
-        'pyrunlog_integrations',
+        'pyrunlog_integrations_' || st.state,
         'gauge',
-        pg_catalog.jsonb_build_object('integration_type', t.integration_type, 'state', st.state),
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
         coalesce(h.integrations, 0)
     FROM types AS t
     CROSS JOIN (VALUES ('unknown'), ('healthy'), ('unhealthy')) AS st (state)

@@ -111,9 +111,9 @@ def test_queue_gauges_and_missing_series_as_zero(conn: Conn, monitor_dsn: str) -
     )
     for name in ("pyrunlog_runs", "pyrunlog_oldest_ready_queued_age_seconds"):
         assert value(rows, name, integration_type="dynamics") == 0
-    assert value(rows, "pyrunlog_schedules", integration_type="dynamics", state="enabled") == 1
-    assert value(rows, "pyrunlog_schedules", integration_type="dynamics", state="paused") == 0
-    assert value(rows, "pyrunlog_integrations", integration_type="dynamics", state="unknown") == 1
+    assert value(rows, "pyrunlog_schedules_enabled", integration_type="dynamics") == 1
+    assert value(rows, "pyrunlog_schedules_paused", integration_type="dynamics") == 0
+    assert value(rows, "pyrunlog_integrations_unknown", integration_type="dynamics") == 1
 
 
 def test_a_claimed_scheduled_run_lands_in_its_drift_bucket(
