@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python -m bench.run_log
 	$(BIN)/python -m bench.scheduling
 	$(BIN)/python -m bench.reliability
+	$(BIN)/python -m bench.observability
 
 clean:
 	rm -rf $(VENV) $(PG_STAMP) .pytest_cache .mypy_cache .ruff_cache .coverage* dist build
