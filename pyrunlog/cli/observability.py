@@ -32,17 +32,13 @@ log_format_option = click.option(
 @friendly_errors
 def exporter(dsn: str, listen: str, port: int, timeout_ms: int, log_format: str) -> None:
     """Serve /metrics for Prometheus (connect as a runlog_monitor or runlog_admin login)."""
-    from prometheus_client import start_http_server
-
-    from pyrunlog.observability.exporter import RunLogCollector, registry_for
+    from pyrunlog.observability.exporter import ExporterServer
 
     configure_logging(log_format)
     with open_runlog(dsn):
         pass  # one clear error for a missing, older or newer schema
-    collector = RunLogCollector(dsn, timeout_ms)
-    server, thread = start_http_server(port, listen, registry_for(collector))
-    host, bound = server.server_address[:2]
-    logging.getLogger("pyrunlog.exporter").info("serving http://%s:%s/metrics", host, bound)
+    server = ExporterServer(dsn, port, listen, timeout_ms)
+    logging.getLogger("pyrunlog.exporter").info("serving %s", server.url)
     stopped = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -51,9 +47,7 @@ def exporter(dsn: str, listen: str, port: int, timeout_ms: int, log_format: str)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     stopped.wait()
-    server.shutdown()
-    thread.join()
-    collector.close()
+    server.close()
 
 
 COMMANDS = [exporter]

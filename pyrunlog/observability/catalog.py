@@ -182,3 +182,22 @@ def all_sample_names() -> set[str]:
         for spec in SQL_METRICS + EXPORTER_METRICS + WORKER_METRICS
         for sample in spec.samples
     }
+
+
+def markdown_table() -> str:
+    """The metric list of docs/observability.md (python -m pyrunlog.observability.catalog)."""
+    lines = ["| metric | type | labels | served by | meaning |", "|---|---|---|---|---|"]
+    for source, specs in (
+        ("exporter (SQL)", SQL_METRICS),
+        ("exporter", EXPORTER_METRICS),
+        ("worker", WORKER_METRICS),
+    ):
+        for spec in specs:
+            samples = ", ".join(f"`{sample}`" for sample in spec.samples)
+            labels = ", ".join(spec.labels) or "-"
+            lines.append(f"| {samples} | {spec.kind} | {labels} | {source} | {spec.help} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

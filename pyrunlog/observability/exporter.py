@@ -94,3 +94,23 @@ def registry_for(collector: RunLogCollector) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
     return registry
+
+
+class ExporterServer:
+    """`pyrunlog exporter` in a background thread: /metrics at ``url`` until ``close``."""
+
+    def __init__(
+        self, dsn: str, port: int = 0, host: str = "127.0.0.1", timeout_ms: int = 2000
+    ) -> None:
+        from prometheus_client import start_http_server
+
+        self.collector = RunLogCollector(dsn, timeout_ms)
+        self._server, self._thread = start_http_server(port, host, registry_for(self.collector))
+        bound_port = self._server.server_address[1]
+        self.url = f"http://{host}:{bound_port}/metrics"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+        self.collector.close()

@@ -55,7 +55,7 @@ def test_a_scrape_that_times_out_counts_an_error_and_the_next_recovers(
     conn: Conn, monitor_dsn: str, tmp_path: Path
 ) -> None:
     """Locks the counters table as the superuser to make runlog.metrics() wait."""
-    args = ["exporter", "--dsn", monitor_dsn, "--port", "0", "--timeout-ms", "300"]
+    args = ["exporter", "--dsn", monitor_dsn, "--port", "0", "--timeout-ms", "1500"]
     with serving(args, tmp_path / "exporter.log") as url:
         conn.execute("BEGIN")
         conn.execute("LOCK TABLE runlog.run_counters IN ACCESS EXCLUSIVE MODE")
