@@ -13,16 +13,8 @@ BEGIN
     FROM pg_catalog.unnest(bounds) AS b (bound)
     WHERE b.bound < drift;
     cold := CASE
-        WHEN EXISTS (
-            SELECT FROM runlog.prewarm_log AS p
-            WHERE
-                p.org_id = new.org_id
-                AND p.integration_type = new.integration_type
-                AND p.slot = new.scheduled_for
-                AND p.ok
-                AND p.recorded_at <= new.started_at
-        ) THEN 0
-        ELSE 1
+        WHEN EXISTS (SELECT FROM runlog.cold_starts AS c WHERE c.id = new.id) THEN 1
+        ELSE 0
     END;
     INSERT INTO runlog.start_counters AS c (
         integration_type, shard, drift_buckets, drift_sum, starts, cold_starts
@@ -45,4 +37,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog._count_started_run() IS
-'Trigger: adds a started scheduled run to runlog.start_counters: its drift bucket, drift sum and whether it started cold (no successful pre-warm for its slot).';
+'Trigger: adds a started scheduled run to runlog.start_counters: its drift bucket, drift sum and whether it started cold (is in the view runlog.cold_starts).';

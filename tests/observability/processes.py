@@ -63,3 +63,19 @@ def get(url: str) -> tuple[int, str]:
         return int(error.code), error.read().decode()
     except urllib.error.URLError as error:
         return 0, str(error.reason)
+
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def scrape(url: str) -> Samples:
+    """GET url/metrics; every sample by (name, labels)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    status, text = get(f"{url}/metrics")
+    assert status == 200, text
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }

@@ -7,23 +7,12 @@ import uuid
 from pathlib import Path
 
 import psycopg
-from prometheus_client.parser import text_string_to_metric_families
 
 from pyrunlog.observability.catalog import EXPORTER_METRICS, SQL_METRICS
 from tests.helpers import Conn
-from tests.observability.processes import get, serving
+from tests.observability.processes import get, scrape, serving
 
 ORG = uuid.UUID("00000000-0000-4000-8000-0000000000b1")
-
-
-def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    status, text = get(f"{url}/metrics")
-    assert status == 200
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
 
 
 def test_the_exporter_serves_every_metric_as_the_monitor_login(

@@ -183,3 +183,19 @@ def test_admins_may_read_metrics_and_workers_may_not(admin_dsn: str, worker_dsn:
         assert read_metrics(admin)
     with psycopg.connect(worker_dsn) as worker, pytest.raises(psycopg.errors.InsufficientPrivilege):
         read_metrics(worker)
+
+
+def test_a_prewarmed_scheduled_run_is_not_a_cold_start(
+    conn: Conn, worker_dsn: str, monitor_dsn: str
+) -> None:
+    slot = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=30)
+    queue_scheduled(conn, slot)
+    with psycopg.connect(worker_dsn, autocommit=True) as worker:
+        assert worker.execute("SELECT runlog.claim_prewarm(%s, 'xledger', %s, 'w1')", [ORG, slot])
+        worker.execute(
+            "SELECT runlog.record_prewarm(%s, 'xledger', %s, true, 5, NULL, 'w1')", [ORG, slot]
+        )
+        assert worker.execute("SELECT (runlog.claim_next('w1')).id").fetchone()[0] is not None
+    rows = metrics(monitor_dsn)
+    assert value(rows, "pyrunlog_start_drift_seconds_count", integration_type="xledger") == 1
+    assert value(rows, "pyrunlog_cold_starts_total", integration_type="xledger") == 0

@@ -8,21 +8,10 @@ import uuid
 from pathlib import Path
 
 import psycopg
-from prometheus_client.parser import text_string_to_metric_families
 
-from tests.observability.processes import get, serving
+from tests.observability.processes import get, scrape, serving
 
 ORG = uuid.UUID("00000000-0000-4000-8000-0000000000d1")
-
-
-def samples(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    status, text = get(f"{url}/metrics")
-    assert status == 200
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
 
 
 def wait_until_ended(worker_dsn: str, runs: int, timeout: float = 30) -> None:
@@ -57,7 +46,7 @@ def test_worker_serves_probes_metrics_and_json_logs(worker_dsn: str, tmp_path: P
                     [ORG, integration, uuid.uuid4().hex],
                 )
         wait_until_ended(worker_dsn, 3)
-        found = samples(url)
+        found = scrape(url)
     duration = "pyrunlog_worker_handler_duration_seconds_count"
     steady = frozenset({"integration_type": "steady", "status": "succeeded"}.items())
     broken = frozenset({"integration_type": "broken", "status": "failed"}.items())
