@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python -m bench.run_log
 	$(BIN)/python -m bench.scheduling
 	$(BIN)/python -m bench.reliability
+	$(BIN)/python -m bench.observability
 
 dist: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist

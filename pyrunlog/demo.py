@@ -27,6 +27,7 @@ from pyrunlog.app import App, PrewarmContext, SyncContext
 from pyrunlog.display import runs_table
 from pyrunlog.localpg import CRON_DATABASE, LocalPostgres
 from pyrunlog.migrate import migrate
+from pyrunlog.observability.exporter import ExporterServer
 from pyrunlog.repository import RunLog
 from pyrunlog.worker import Worker
 
@@ -93,6 +94,8 @@ def run_demo(console: Console, seconds: float = 130.0) -> None:
     try:
         dsn = cluster.dsn(CRON_DATABASE)
         scheduled_at = _deploy(dsn, console)
+        exporter = ExporterServer(dsn)
+        console.print(f"Prometheus metrics (pyrunlog exporter): {exporter.url}")
         api = SimulatedApi()
         worker = Worker(dsn, build_app(api), concurrency=6, heartbeat_interval=2.0,
                         grace_period=5.0, worker_id="demo-worker")  # fmt: skip
@@ -108,6 +111,7 @@ def run_demo(console: Console, seconds: float = 130.0) -> None:
             worker.stop()
             thread.join(timeout=30)
             _summary(dsn, console)
+        exporter.close()
     finally:
         cluster.stop()
 

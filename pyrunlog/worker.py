@@ -10,6 +10,7 @@ running syncs finish within a grace period, then cancels them with a reason.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -29,6 +30,7 @@ import psycopg
 from pyrunlog.app import App, Handler, HealthContext, PrewarmContext, SyncCancelled, SyncContext
 from pyrunlog.errors import NotRunning
 from pyrunlog.models import RunStatus, SyncRun
+from pyrunlog.observability.probes import WorkerObserver
 from pyrunlog.repository import RunLog
 from pyrunlog.sanitize import describe_exception
 from pyrunlog.wording import count_of
@@ -97,6 +99,7 @@ class Worker:
         self._wake = True
         self._next_prune = 0.0
         self.runs_done = 0
+        self.observer = WorkerObserver()  # metrics and probes (pyrunlog.observability)
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -141,7 +144,9 @@ class Worker:
                             self._next_poll = time.monotonic() + self.poll_interval
                             self._fill()
                         self._wait(listener)
+                        self.observer.loop_alive(listening=listener is not None or not self.listen)
             except psycopg.OperationalError as exc:
+                self.observer.disconnected()
                 log.warning("database unavailable (%s); reconnecting in %.1fs", exc, backoff)
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
@@ -190,7 +195,9 @@ class Worker:
                 free = self.concurrency - len(self._active)
             if free <= 0:
                 return
-            for run in self.runlog.claim_runs(self.worker_id, self._types, free):
+            runs = self.runlog.claim_runs(self.worker_id, self._types, free)
+            self.observer.claimed(len(runs))
+            for run in runs:
                 self._start(run)
 
     def _start(self, run: SyncRun) -> None:
@@ -212,7 +219,8 @@ class Worker:
         """Run this run, then, while runs keep coming, the next one on the same thread."""
         active = self._active[run.id]
         while True:
-            status, message = self._call(active)
+            call = functools.partial(self._call, active)
+            status, message = self.observer.observe(active.run, call)
             claimed = self._finish(active, status, message, claim=not self._stopping.is_set())
             with self._lock:
                 self._active.pop(active.run.id, None)
@@ -220,6 +228,7 @@ class Worker:
                 self._idle.notify_all()
             if claimed is None:
                 break
+            self.observer.claimed(1)
             active = self._register(claimed, threading.current_thread())
         if not self._stopping.is_set():
             with contextlib.suppress(psycopg.Error):

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Make sure a PostgreSQL server with pg_cron and plpgsql_check is installed.
+# Make sure a PostgreSQL server with pg_cron and plpgsql_check is installed,
+# and Debian's prometheus (promtool, the server the scrape test starts) and
+# prometheus-postgres-exporter (the queries.yaml test).
 #
 # Finds the installed PostgreSQL major version(s) under /usr/lib/postgresql and
 # installs Debian's postgresql-<major>-cron and -plpgsql-check for the newest
@@ -19,9 +21,46 @@ majors() {
     ls "$root" 2>/dev/null | grep -E '^[0-9]+$' | sort -rn || true
 }
 
+have_prometheus() {
+    command -v promtool >/dev/null && [ -x /usr/bin/prometheus ] \
+        && [ -x /usr/bin/prometheus-postgres-exporter ]
+}
+
+# The tests start their own Prometheus and postgres_exporter on free ports of
+# 127.0.0.1; the Debian packages' system services must not stay running.
+stop_prometheus_services() {
+    for service in prometheus prometheus-postgres-exporter prometheus-node-exporter; do
+        if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+            systemctl disable --now "$service" >/dev/null 2>&1 || true
+        elif command -v service >/dev/null; then
+            service "$service" stop >/dev/null 2>&1 || true
+        fi
+    done
+}
+
+install_prometheus() {
+    if have_prometheus; then
+        echo "prometheus, promtool and prometheus-postgres-exporter are installed"
+        return 0
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        echo "missing: prometheus / prometheus-postgres-exporter (their tests skip);" \
+            "install as root: apt-get install prometheus prometheus-postgres-exporter" >&2
+        return 0
+    fi
+    apt-get install -y -qq --no-install-recommends prometheus prometheus-postgres-exporter >/dev/null
+    stop_prometheus_services
+    echo "installed prometheus and prometheus-postgres-exporter (system services stopped)"
+}
+
 for major in $(majors); do
     if have_extensions "$major"; then
         echo "PostgreSQL $major with pg_cron and plpgsql_check is installed"
+        if ! have_prometheus && [ "$(id -u)" = 0 ]; then
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -qq
+        fi
+        install_prometheus
         exit 0
     fi
 done
@@ -49,6 +88,7 @@ fi
 for major in $(majors); do
     if have_extensions "$major"; then
         echo "installed pg_cron and plpgsql_check for PostgreSQL $major"
+        install_prometheus
         exit 0
     fi
 done

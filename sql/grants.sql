@@ -11,7 +11,8 @@
 -- SECURITY DEFINER callers and need no grant, except the few that
 -- SECURITY INVOKER read functions call.
 --
--- Columns: signature (regprocedure text), runlog_reader, runlog_worker, runlog_admin.
+-- Columns: signature (regprocedure text), runlog_reader, runlog_worker, runlog_admin;
+-- runlog_monitor (0009) is set by the UPDATE below the rows.
 
 DELETE FROM runlog.function_grants;
 
@@ -24,8 +25,11 @@ VALUES
     ('runlog._check_counts(bigint, bigint)',                                                         false, false, false),
     ('runlog._check_run_args(uuid, text, text, timestamptz, text)',                                  false, false, false),
     ('runlog._check_time_zone(text)',                                                                false, false, false),
+    ('runlog._count_finished_run()',                                                                 false, false, false),
+    ('runlog._count_started_run()',                                                                  false, false, false),
     ('runlog._cron_day_matches(runlog.cron_spec, date)',                                             false, false, false),
     ('runlog._cron_field(text, text, integer, integer, text[])',                                     false, false, false),
+    ('runlog._drift_bounds()',                                                                       false, false, false),
     ('runlog._health_from_outcome()',                                                                false, false, false),
     ('runlog._health_interval(integer, runlog.settings)',                                            false, false, false),
     ('runlog._insert_run(uuid, text, text, text, timestamptz, text)',                                false, false, false),
@@ -57,6 +61,7 @@ VALUES
     ('runlog.install_cron_jobs(text, text)',                                                         false, false, true),
     ('runlog.last_runs(uuid)',                                                                       true,  true,  true),
     ('runlog.maintain(text, timestamptz)',                                                           false, true,  true),
+    ('runlog.metrics()',                                                                             false, false, true),
     ('runlog.next_slots(text, text, timestamptz, integer)',                                          true,  true,  true),
     ('runlog.parse_cron(text)',                                                                      true,  true,  true),
     ('runlog.prewarm(timestamptz)',                                                                  false, false, true),
@@ -75,5 +80,9 @@ VALUES
     ('runlog.uninstall_cron_jobs()',                                                                 false, false, true),
     ('runlog.version()',                                                                             true,  true,  true);
 -- noqa: enable=all
+
+-- The monitoring role (0009) may execute metrics() and version() and nothing else.
+UPDATE runlog.function_grants SET runlog_monitor = true
+WHERE signature IN ('runlog.metrics()', 'runlog.version()');
 
 SELECT runlog._apply_function_grants();

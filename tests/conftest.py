@@ -201,3 +201,19 @@ def cron_dsn(cron_database: str) -> Iterator[str]:
     reset()
     yield cron_database
     reset()
+
+
+@pytest.fixture(scope="session")
+def monitor_login(server: Server, template: str) -> str:
+    """A LOGIN role holding only runlog_monitor (the exporter's role), once per session."""
+    name = "pyrunlog_test_monitor"
+    with server.admin() as admin:
+        admin.execute(f'DROP ROLE IF EXISTS "{name}"')
+        admin.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE runlog_monitor')
+    return name
+
+
+@pytest.fixture
+def monitor_dsn(dsn: str, monitor_login: str) -> str:
+    """The test database as a login holding only runlog_monitor."""
+    return make_conninfo(dsn, user=monitor_login)

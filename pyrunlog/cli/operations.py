@@ -26,7 +26,9 @@ from pyrunlog.cli.common import (
     open_runlog,
     org_option,
 )
+from pyrunlog.cli.observability import log_format_option
 from pyrunlog.migrate import latest_version, migrate
+from pyrunlog.observability.logs import configure_logging
 from pyrunlog.repository import RunLog
 from pyrunlog.wording import count_of
 
@@ -209,6 +211,11 @@ def load_app(spec: str) -> Any:
 @click.option("--heartbeat-interval", default=10.0, show_default=True, help="Seconds.")
 @click.option("--grace-period", default=30.0, show_default=True, help="Seconds on SIGTERM.")
 @click.option("--worker-id", default=None, help="Name in worker_id (default host:pid:random).")
+@click.option(
+    "--metrics-port", type=int, default=None, help="Serve /metrics, /livez, /readyz (0: any free)."
+)
+@click.option("--metrics-listen", default="127.0.0.1", show_default=True, help="Their address.")
+@log_format_option
 @friendly_errors
 def worker(
     dsn: str,
@@ -219,12 +226,15 @@ def worker(
     heartbeat_interval: float,
     grace_period: float,
     worker_id: str | None,
+    metrics_port: int | None,
+    metrics_listen: str,
+    log_format: str,
 ) -> None:
     """Run syncs: claim queued runs and call the app's handlers until SIGTERM."""
     from pyrunlog.worker import Worker
 
     app = load_app(app_spec)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging(log_format)
     with open_runlog(dsn):
         pass  # one clear error for a missing, older or newer schema
     runner = Worker(
@@ -232,7 +242,15 @@ def worker(
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, worker_id=worker_id,
     )  # fmt: skip
     runner.install_signal_handlers()
-    runner.run()
+    if metrics_port is None:
+        runner.run()
+        return
+    from pyrunlog.observability.probes import MetricsObserver, serve_probes
+
+    runner.observer = observer = MetricsObserver()
+    with serve_probes(observer, metrics_port, metrics_listen) as url:
+        logging.getLogger("pyrunlog.worker").info("serving %s/metrics, /livez, /readyz", url)
+        runner.run()
 
 
 @click.command("demo")

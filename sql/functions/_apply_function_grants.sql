@@ -31,14 +31,15 @@ BEGIN
                   HINT = 'Add a row for each to sql/grants.sql (all false for private helpers).';
     END IF;
     EXECUTE 'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA runlog'
-        ' FROM PUBLIC, runlog_reader, runlog_worker, runlog_admin';
+        ' FROM PUBLIC, runlog_reader, runlog_worker, runlog_admin, runlog_monitor';
     FOR grant_row IN
         SELECT
             pg_catalog.to_regprocedure(g.signature) AS fn,
             pg_catalog.array_remove(ARRAY[
                 CASE WHEN g.runlog_reader THEN 'runlog_reader' END,
                 CASE WHEN g.runlog_worker THEN 'runlog_worker' END,
-                CASE WHEN g.runlog_admin THEN 'runlog_admin' END
+                CASE WHEN g.runlog_admin THEN 'runlog_admin' END,
+                CASE WHEN g.runlog_monitor THEN 'runlog_monitor' END
             ], NULL) AS roles
         FROM runlog.function_grants AS g
     LOOP
@@ -54,4 +55,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog._apply_function_grants() IS
-'Makes EXECUTE on every runlog function match runlog.function_grants exactly: revokes every grant to PUBLIC and the three roles, then grants what the table lists. Raises when a row names no function or a function has no row. Run by sql/grants.sql.';
+'Makes EXECUTE on every runlog function match runlog.function_grants exactly: revokes every grant to PUBLIC and the four roles, then grants what the table lists. Raises when a row names no function or a function has no row. Run by sql/grants.sql.';

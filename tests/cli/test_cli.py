@@ -103,6 +103,7 @@ def test_demo_shows_pg_cron_fired_runs() -> None:
     result = CliRunner().invoke(cli, ["demo", "--seconds", "70"], terminal_width=160)
     assert result.exit_code == 0, result.output
     assert "pg_cron jobs installed: runlog_tick" in result.output
+    assert "Prometheus metrics (pyrunlog exporter): http://127.0.0.1:" in result.output
     assert "summary: runs by trigger and status" in result.output
     assert "│ scheduler" in result.output, "pg_cron must have fired scheduled runs"
 

@@ -1,0 +1,53 @@
+"""The exporter command: Prometheus metrics from runlog.metrics()."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from pyrunlog.cli.common import dsn_option, friendly_errors, open_runlog
+from pyrunlog.observability.logs import LOG_FORMATS, configure_logging
+
+log_format_option = click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per line (with run_id, org_id, ... where they apply).",
+)
+
+
+@click.command("exporter")
+@dsn_option
+@click.option("--listen", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=9465, show_default=True, help="Port of /metrics (0: any free).")
+@click.option(
+    "--timeout-ms", default=2000, show_default=True, help="statement_timeout of each scrape."
+)
+@log_format_option
+@friendly_errors
+def exporter(dsn: str, listen: str, port: int, timeout_ms: int, log_format: str) -> None:
+    """Serve /metrics for Prometheus (connect as a runlog_monitor or runlog_admin login)."""
+    from pyrunlog.observability.exporter import ExporterServer
+
+    configure_logging(log_format)
+    with open_runlog(dsn):
+        pass  # one clear error for a missing, older or newer schema
+    server = ExporterServer(dsn, port, listen, timeout_ms)
+    logging.getLogger("pyrunlog.exporter").info("serving %s", server.url)
+    stopped = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    stopped.wait()
+    server.close()
+
+
+COMMANDS = [exporter]

@@ -1,0 +1,1 @@
+"""Observability: the metrics catalogue, the Prometheus exporter, worker probes, JSON logs."""

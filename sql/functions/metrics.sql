@@ -1,0 +1,243 @@
+CREATE OR REPLACE FUNCTION runlog.metrics()
+RETURNS TABLE (name text, kind text, labels jsonb, value double precision)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
+AS $function$
+    WITH
+    finished AS (
+        SELECT c.integration_type, c.status, c.failure_type, pg_catalog.sum(c.runs) AS runs
+        FROM runlog.run_counters AS c
+        GROUP BY c.integration_type, c.status, c.failure_type
+    ),
+
+    started AS (
+        SELECT
+            c.integration_type,
+            pg_catalog.sum(c.starts) AS starts,
+            pg_catalog.sum(c.cold_starts) AS cold_starts,
+            pg_catalog.sum(c.drift_sum) AS drift_sum
+        FROM runlog.start_counters AS c
+        GROUP BY c.integration_type
+    ),
+
+    drift_buckets AS (
+        SELECT c.integration_type, b.i, pg_catalog.sum(b.n) AS n
+        FROM runlog.start_counters AS c
+        CROSS JOIN LATERAL pg_catalog.unnest(c.drift_buckets) WITH ORDINALITY AS b (n, i)
+        GROUP BY c.integration_type, b.i
+    ),
+
+    queued AS (
+        SELECT
+            r.integration_type,
+            pg_catalog.count(*) AS runs,
+            pg_catalog.min(coalesce(r.scheduled_for, r.queued_at)) FILTER (
+                WHERE coalesce(r.scheduled_for, r.queued_at) <= pg_catalog.now()
+            ) AS oldest_ready
+        FROM runlog.sync_run_log AS r
+        WHERE r.status = 'queued'
+        GROUP BY r.integration_type
+    ),
+
+    running AS (
+        SELECT
+            r.integration_type,
+            pg_catalog.count(*) AS runs,
+            pg_catalog.min(coalesce(r.heartbeat_at, r.started_at)) AS oldest_heartbeat
+        FROM runlog.sync_run_log AS r
+        WHERE r.status = 'running'
+        GROUP BY r.integration_type
+    ),
+
+    schedules AS (
+        SELECT
+            s.integration_type,
+            pg_catalog.count(*) FILTER (WHERE s.enabled) AS enabled,
+            pg_catalog.count(*) FILTER (WHERE NOT s.enabled) AS paused
+        FROM runlog.sync_schedule AS s
+        GROUP BY s.integration_type
+    ),
+
+    behind AS (
+        SELECT s.integration_type, pg_catalog.count(*) AS schedules
+        FROM runlog.sync_schedule AS s
+        WHERE s.enabled AND s.next_slot < pg_catalog.now() - interval '2 minutes'
+        GROUP BY s.integration_type
+    ),
+
+    health AS (
+        SELECT h.integration_type, h.state, pg_catalog.count(*) AS integrations
+        FROM runlog.integration_health AS h
+        GROUP BY h.integration_type, h.state
+    ),
+
+    types AS (
+        SELECT finished.integration_type FROM finished
+        UNION
+        SELECT started.integration_type FROM started
+        UNION
+        SELECT queued.integration_type FROM queued
+        UNION
+        SELECT running.integration_type FROM running
+        UNION
+        SELECT schedules.integration_type FROM schedules
+        UNION
+        SELECT health.integration_type FROM health
+    ),
+
+    terminal (status) AS (
+        VALUES ('succeeded'), ('partial'), ('failed'), ('cancelled'), ('timed_out')
+    ),
+
+    bounds AS (
+        SELECT b.bound, b.i
+        FROM pg_catalog.unnest(runlog._drift_bounds()) WITH ORDINALITY AS b (bound, i)
+        UNION ALL
+        SELECT 'Infinity'::double precision, pg_catalog.cardinality(runlog._drift_bounds()) + 1
+    )
+
+    -- Runs finished: the counted series, and 0 for each status without a failure type.
+    SELECT
+        'pyrunlog_runs_finished_total',
+        'counter',
+        pg_catalog.jsonb_build_object(
+            'integration_type', f.integration_type, 'status', f.status,
+            'failure_type', f.failure_type
+        ),
+        f.runs::double precision
+    FROM finished AS f
+    UNION ALL
+    SELECT
+        'pyrunlog_runs_finished_total',
+        'counter',
+        pg_catalog.jsonb_build_object(
+            'integration_type', t.integration_type, 'status', s.status, 'failure_type', 'none'
+        ),
+        0
+    FROM types AS t CROSS JOIN terminal AS s
+    WHERE NOT EXISTS (
+        SELECT FROM finished AS f
+        WHERE
+            f.integration_type = t.integration_type
+            AND f.status = s.status
+            AND f.failure_type = 'none'
+    )
+    -- Start drift of scheduled runs: a histogram (cumulative buckets, sum, count).
+    UNION ALL
+    SELECT
+        'pyrunlog_start_drift_seconds_bucket',
+        'histogram',
+        pg_catalog.jsonb_build_object(
+            'integration_type', t.integration_type,
+            'le', CASE WHEN b.bound = 'Infinity' THEN '+Inf' ELSE b.bound::text END
+        ),
+        coalesce((
+            SELECT pg_catalog.sum(d.n) FROM drift_buckets AS d
+            WHERE d.integration_type = t.integration_type AND d.i <= b.i
+        ), 0)
+    FROM types AS t CROSS JOIN bounds AS b
+    UNION ALL
+    SELECT
+        'pyrunlog_start_drift_seconds_sum',
+        'histogram',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(s.drift_sum, 0)
+    FROM types AS t LEFT JOIN started AS s ON t.integration_type = s.integration_type
+    UNION ALL
+    SELECT
+        'pyrunlog_start_drift_seconds_count',
+        'histogram',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(s.starts, 0)
+    FROM types AS t LEFT JOIN started AS s ON t.integration_type = s.integration_type
+    UNION ALL
+    SELECT
+        'pyrunlog_cold_starts_total',
+        'counter',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(s.cold_starts, 0)
+    FROM types AS t LEFT JOIN started AS s ON t.integration_type = s.integration_type
+    -- The live queue.
+    UNION ALL
+    SELECT
+        'pyrunlog_runs',
+        'gauge',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type, 'status', 'queued'),
+        coalesce(q.runs, 0)
+    FROM types AS t LEFT JOIN queued AS q ON t.integration_type = q.integration_type
+    UNION ALL
+    SELECT
+        'pyrunlog_runs',
+        'gauge',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type, 'status', 'running'),
+        coalesce(r.runs, 0)
+    FROM types AS t LEFT JOIN running AS r ON t.integration_type = r.integration_type
+    UNION ALL
+    SELECT
+        'pyrunlog_oldest_ready_queued_age_seconds',
+        'gauge',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(pg_catalog.date_part('epoch', pg_catalog.now() - q.oldest_ready), 0)
+    FROM types AS t LEFT JOIN queued AS q ON t.integration_type = q.integration_type
+    UNION ALL
+    SELECT
+        'pyrunlog_oldest_running_heartbeat_age_seconds',
+        'gauge',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(pg_catalog.date_part('epoch', pg_catalog.now() - r.oldest_heartbeat), 0)
+    FROM types AS t LEFT JOIN running AS r ON t.integration_type = r.integration_type
+    -- Schedules and the tick.
+    UNION ALL
+    SELECT
+        'pyrunlog_schedules_' || st.state,
+        'gauge',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(CASE st.state WHEN 'enabled' THEN s.enabled ELSE s.paused END, 0)
+    FROM types AS t
+    CROSS JOIN (VALUES ('enabled'), ('paused')) AS st (state)
+    LEFT JOIN schedules AS s ON t.integration_type = s.integration_type
+    UNION ALL
+    SELECT
+        'pyrunlog_schedules_behind',
+        'gauge',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(b.schedules, 0)
+    FROM types AS t LEFT JOIN behind AS b ON t.integration_type = b.integration_type
+    UNION ALL
+    SELECT
+        'pyrunlog_tick_last_success_timestamp_seconds',
+        'gauge',
+        '{}'::jsonb,
+        coalesce(pg_catalog.date_part('epoch', s.last_tick_at), 0)
+    FROM runlog.settings AS s
+    -- External API health.
+    UNION ALL
+    SELECT
+        'pyrunlog_integrations_' || st.state,
+        'gauge',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(h.integrations, 0)
+    FROM types AS t
+    CROSS JOIN (VALUES ('unknown'), ('healthy'), ('unhealthy')) AS st (state)
+    LEFT JOIN health AS h ON t.integration_type = h.integration_type AND st.state = h.state
+    -- Workers: distinct worker_id of running runs with a heartbeat within the timeout.
+    UNION ALL
+    SELECT
+        'pyrunlog_workers_alive',
+        'gauge',
+        '{}'::jsonb,
+        (
+            SELECT pg_catalog.count(DISTINCT r.worker_id)
+            FROM runlog.sync_run_log AS r
+            WHERE
+                r.status = 'running'
+                AND coalesce(r.heartbeat_at, r.started_at) > pg_catalog.now() - s.heartbeat_timeout
+        )
+    FROM runlog.settings AS s
+$function$;
+
+COMMENT ON FUNCTION runlog.metrics() IS
+'Every pyrunlog metric as rows (name, kind, labels, value) for Prometheus: counters that survive retention, the live queue, schedules, the tick, API health and live workers. No organisation label; series of every known integration_type appear, as 0 when empty. See docs/observability.md.';
