@@ -1,7 +1,6 @@
 CREATE OR REPLACE FUNCTION runlog.claim_health_checks(
     worker_id text,
     integration_types text[],
-    at timestamptz DEFAULT pg_catalog.now(),
     max_checks integer DEFAULT 10
 )
 RETURNS TABLE (org_id uuid, integration_type text, claimed_at timestamptz)
@@ -27,7 +26,7 @@ BEGIN
         SELECT h.org_id, h.integration_type
         FROM runlog.integration_health AS h
         WHERE
-            h.next_check_at <= claim_health_checks.at
+            h.next_check_at <= pg_catalog.now()
             AND h.integration_type = ANY(claim_health_checks.integration_types)
             AND runlog.health_mode_of(h.org_id, h.integration_type) = 'active'
         ORDER BY h.next_check_at
@@ -37,15 +36,15 @@ BEGIN
 
     UPDATE runlog.integration_health AS h
     SET
-        next_check_at = claim_health_checks.at + runlog._health_interval(h.consecutive_failures, config),
+        next_check_at = pg_catalog.now() + runlog._health_interval(h.consecutive_failures, config),
         checking_by = pg_catalog.left(claim_health_checks.worker_id, 200),
-        check_claimed_at = claim_health_checks.at,
-        last_check_at = claim_health_checks.at
+        check_claimed_at = pg_catalog.now(),
+        last_check_at = pg_catalog.now()
     FROM due AS d
     WHERE h.org_id = d.org_id AND h.integration_type = d.integration_type
     RETURNING h.org_id, h.integration_type, h.check_claimed_at;
 END
 $function$;
 
-COMMENT ON FUNCTION runlog.claim_health_checks(text, text[], timestamptz, integer) IS
-'Claims due active health checks of these integration types (mode active only) for one worker; each integration of each organisation at most once per interval (min 15 minutes, doubling after failures).';
+COMMENT ON FUNCTION runlog.claim_health_checks(text, text[], integer) IS
+'Claims at the database''s now() the due active health checks of these integration types (mode active only) for one worker; each integration of each organisation at most once per interval (min 15 minutes, doubling after failures).';
