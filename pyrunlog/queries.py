@@ -349,12 +349,21 @@ def record_prewarm(
     )
 
 
-def claim_health_checks(worker_id: str, integration_types: Sequence[str], max_checks: int) -> Query:
-    """runlog.claim_health_checks (at the database's clock)."""
+def claim_health_checks(
+    worker_id: str, integration_types: Sequence[str], max_checks: int, at: datetime | None = None
+) -> Query:
+    """runlog.claim_health_checks at the database's clock; with ``at`` claim_health_checks_at."""
+    params = {"worker_id": worker_id, "types": list(integration_types), "max_checks": max_checks}
+    if at is None:
+        return Query(
+            "SELECT * FROM runlog.claim_health_checks(%(worker_id)s, %(types)s::text[],"
+            " %(max_checks)s::integer)",
+            params,
+        )
     return Query(
-        "SELECT * FROM runlog.claim_health_checks(%(worker_id)s, %(types)s::text[],"
-        " %(max_checks)s::integer)",
-        {"worker_id": worker_id, "types": list(integration_types), "max_checks": max_checks},
+        "SELECT * FROM runlog.claim_health_checks_at(%(worker_id)s, %(types)s::text[],"
+        " %(at)s::timestamptz, %(max_checks)s::integer)",
+        {**params, "at": at},
     )
 
 

@@ -170,10 +170,14 @@ class SchedulingCalls:
         integration_types: Sequence[str],
         max_checks: int = 10,
         *,
+        at: datetime | None = None,
         conn: Any = None,
     ) -> list[tuple[uuid.UUID, str, datetime]]:
-        """runlog.claim_health_checks: (org_id, integration_type, claimed_at) to check now."""
-        query = queries.claim_health_checks(worker_id, integration_types, max_checks)
+        """runlog.claim_health_checks: (org_id, integration_type, claimed_at) to check now.
+
+        ``at`` claims as if it were that time (claim_health_checks_at: runlog_admin only).
+        """
+        query = queries.claim_health_checks(worker_id, integration_types, max_checks, at)
         rows = self._rows(query, conn)
         return [(r["org_id"], r["integration_type"], r["claimed_at"]) for r in rows]
 

@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -175,10 +175,10 @@ class Worker:
         if listener is None:
             self._stopping.wait(timeout)
             return
-        for notice in listener.notifies(timeout=timeout, stop_after=1):
-            self._on_notice(notice.channel, notice.payload)
-        # Drain what else arrived meanwhile without waiting.
-        for notice in listener.notifies(timeout=0):
+        # Read them all before handling any: the generator holds the connection.
+        notices = list(listener.notifies(timeout=timeout, stop_after=1))
+        notices += listener.notifies(timeout=0)  # what else arrived meanwhile
+        for notice in notices:
             self._on_notice(notice.channel, notice.payload)
 
     def _on_notice(self, channel: str, payload: str) -> None:
@@ -416,14 +416,16 @@ class Worker:
         self._next_health = time.monotonic() + self.health_poll_interval
         threading.Thread(target=self.run_health_checks, name="health", daemon=True).start()
 
-    def run_health_checks(self) -> int:
+    def run_health_checks(self, at: datetime | None = None) -> int:
         """Claim the health checks due now (the database's clock) and run them.
+
+        ``at`` simulates another time and needs a runlog_admin connection.
 
         Each hook gets its handler's ``health_timeout``; one that hangs past it
         counts as a failure (its thread is abandoned). Returns how many ran.
         """
         claimed = self.runlog.claim_health_checks(
-            self.worker_id, self._health_types, max_checks=self.concurrency
+            self.worker_id, self._health_types, max_checks=self.concurrency, at=at
         )
         for org_id, integration_type, claimed_at in claimed:
             handler = self.app.handlers[integration_type]
