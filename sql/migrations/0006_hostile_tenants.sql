@@ -1,4 +1,4 @@
--- 0006_hostile_tenants: logins bound to one organisation, an alert log workers read instead of trusting NOTIFY payloads, a gate that merges repeated manual requests, the migration lock readers cannot take; worker functions lose their caller-chosen time.
+-- 0006_hostile_tenants: bound logins, an alert log, a request gate, a migration lock; no caller-chosen time.
 --
 -- A tenant with a database login reaches the package through channels
 -- row-level security does not cover (issue 10, docs/security.md):
@@ -35,7 +35,7 @@ COMMENT ON COLUMN runlog.org_logins.bound_at IS
 COMMENT ON COLUMN runlog.org_logins.bound_by IS
 'The session_user that made the binding.';
 
-REVOKE ALL ON runlog.org_logins FROM PUBLIC;
+REVOKE ALL ON runlog.org_logins FROM public;
 GRANT SELECT ON runlog.org_logins TO runlog_admin;
 
 CREATE TABLE IF NOT EXISTS runlog.alert_log (
@@ -69,7 +69,7 @@ CREATE INDEX IF NOT EXISTS alert_log_raised_at_idx ON runlog.alert_log (raised_a
 COMMENT ON INDEX runlog.alert_log_raised_at_idx IS
 'Serves prune and recent_alerts without a cursor: alerts by time.';
 
-REVOKE ALL ON runlog.alert_log FROM PUBLIC;
+REVOKE ALL ON runlog.alert_log FROM public;
 GRANT SELECT ON runlog.alert_log TO runlog_worker, runlog_admin;
 
 CREATE TABLE IF NOT EXISTS runlog.manual_request_gate (
@@ -88,7 +88,7 @@ COMMENT ON COLUMN runlog.manual_request_gate.integration_type IS
 COMMENT ON COLUMN runlog.manual_request_gate.requested_at IS
 'The last request by a reader.';
 
-REVOKE ALL ON runlog.manual_request_gate FROM PUBLIC;
+REVOKE ALL ON runlog.manual_request_gate FROM public;
 
 CREATE INDEX IF NOT EXISTS sync_run_log_queued_manual_idx
 ON runlog.sync_run_log (org_id, integration_type, id)
@@ -105,7 +105,7 @@ COMMENT ON TABLE runlog.migration_lock IS
 COMMENT ON COLUMN runlog.migration_lock.locked IS
 'Unused: the table exists to be locked.';
 
-REVOKE ALL ON runlog.migration_lock FROM PUBLIC;
+REVOKE ALL ON runlog.migration_lock FROM public;
 
 DROP FUNCTION IF EXISTS runlog.maintain(text, timestamptz);
 DROP FUNCTION IF EXISTS runlog.claim_health_checks(text, text[], timestamptz, integer);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 
@@ -39,10 +40,8 @@ def orgs_seen(conn: Conn, superuser: Conn) -> set[object]:
     ]
     seen: set[object] = set()
     for relation in relations:
-        try:
+        with contextlib.suppress(psycopg.errors.InsufficientPrivilege):  # operators' tables
             seen |= {r[0] for r in conn.execute(f"SELECT DISTINCT org_id FROM {relation}")}
-        except psycopg.errors.InsufficientPrivilege:
-            pass  # a table only operators read
     for sql in (
         "SELECT org_id FROM runlog.last_runs(%s)",
         "SELECT org_id FROM runlog.run_history(%s)",

@@ -32,7 +32,7 @@ CALLS = [
     (
         "SELECT set_config('request.jwt.claims', %s, false), runlog.current_org_id()",
         ['{"org_id": "' + LONG + '"}'],
-    ),  # fmt: skip
+    ),
 ]
 
 
@@ -47,9 +47,11 @@ def full_text(error: psycopg.Error) -> str:
 def test_an_error_quotes_at_most_200_characters_of_the_input(
     admin_dsn: str, sql: str, params: list[object]
 ) -> None:
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        with pytest.raises(psycopg.Error) as info:
-            admin.execute(sql, params)
+    with (
+        psycopg.connect(admin_dsn, autocommit=True) as admin,
+        pytest.raises(psycopg.Error) as info,
+    ):
+        admin.execute(sql, params)
     text = full_text(info.value)
     assert "Q" * 201 not in text, f"{sql}: {len(text)} characters: {text[:300]}..."
     assert text.count("Q") <= 200, f"{sql} quotes {text.count('Q')} characters of the input"

@@ -63,7 +63,8 @@ def test_a_new_request_queues_again_once_the_queued_run_started(
 ) -> None:
     first = tenant.execute("SELECT (runlog.request_sync(%s, 'visma')).id", [HOME]).fetchone()
     claimed = runlog.claim_next("w1", ["visma"])
-    assert claimed is not None and (claimed.id,) == first
+    assert claimed is not None
+    assert (claimed.id,) == first
     second = tenant.execute("SELECT (runlog.request_sync(%s, 'visma')).id", [HOME]).fetchone()
     assert second != first, "a run already started does not answer a new request"
 

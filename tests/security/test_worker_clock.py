@@ -52,7 +52,7 @@ def test_a_worker_cannot_push_the_next_check_with_its_own_claim_time(
     admin_runlog.set_schedule(VICTIM, "xledger", "0 6 * * *")
     conn.execute("UPDATE runlog.integration_health SET next_check_at = now() - interval '1 minute'")
     with RunLog(worker_dsn) as worker:
-        ((org, kind, claimed_at),) = worker.claim_health_checks("w", ["xledger"])
+        ((org, kind, _),) = worker.claim_health_checks("w", ["xledger"])
         worker.record_health_check(org, kind, True, 5, claimed_at=NEXT_YEAR)
     row = conn.execute(
         "SELECT next_check_at - now() < interval '1 hour' FROM runlog.integration_health"
