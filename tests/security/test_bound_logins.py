@@ -8,8 +8,10 @@ from collections.abc import Callable
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 
 from pyrunlog import RunLog
+from pyrunlog.cli.main import cli
 from tests.helpers import Conn, connect_as, sqlstate_of
 from tests.security.conftest import HOME, VICTIM, victim_works
 
@@ -125,3 +127,17 @@ def test_operators_cannot_be_bound(
         with pytest.raises(psycopg.Error, match="no LOGIN role") as info:
             admin.execute("SELECT runlog.bind_login('runlog_reader', %s)", [HOME])
         assert info.value.sqlstate == "22023"
+
+
+def test_the_cli_binds_and_unbinds_a_login(
+    dsn: str, admin_dsn: str, conn: Conn, both_work: None, login_role: Callable[[str], str]
+) -> None:
+    login = login_role("runlog_reader")
+    bound = CliRunner().invoke(cli, ["login", "bind", "--dsn", admin_dsn, login, str(HOME)])
+    assert bound.exit_code == 0, bound.output
+    assert f"{login} is bound to organisation {HOME}" in bound.output
+    with connect_as(dsn, login, VICTIM) as tenant:
+        assert orgs_seen(tenant, conn) == {HOME}
+    unbound = CliRunner().invoke(cli, ["login", "unbind", "--dsn", admin_dsn, login])
+    assert unbound.exit_code == 0, unbound.output
+    assert f"{login} is no longer bound" in unbound.output
