@@ -6,16 +6,19 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from pyrunlog import RunLog
 from pyrunlog.app import App, PrewarmContext, SyncContext
 from pyrunlog.worker import CHANNELS, Worker
-from tests.helpers import Conn, connect_as
+from tests.conftest import Server
+from tests.helpers import Conn, connect_as, sqlstate_of
 from tests.security.conftest import HOME, VICTIM, victim_works
 
 FUTURE = (datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat()
@@ -58,17 +61,34 @@ def listen_everywhere(conn: Conn) -> None:
         conn.execute(f"LISTEN {channel}")
 
 
-def test_a_reader_listening_on_every_channel_learns_nothing_naming_other_organisations(
-    dsn: str, admin_runlog: RunLog, tenant: Conn
+@pytest.fixture
+def stranger(dsn: str, server: Server) -> Iterator[Conn]:
+    """A LOGIN role with no runlog role at all: anyone who can connect."""
+    name = f"stranger_{uuid.uuid4().hex[:8]}"
+    with server.admin() as admin:
+        admin.execute(f'CREATE ROLE "{name}" LOGIN')
+    try:
+        with psycopg.connect(make_conninfo(dsn, user=name), autocommit=True) as conn:
+            yield conn
+    finally:
+        with server.admin() as admin:
+            admin.execute(f'DROP ROLE "{name}"')
+
+
+def test_listeners_on_every_channel_learn_nothing_naming_other_organisations(
+    admin_runlog: RunLog, tenant: Conn, stranger: Conn
 ) -> None:
-    listen_everywhere(tenant)
+    assert sqlstate_of(stranger, "SELECT count(*) FROM runlog.sync_run_log") == "42501"
+    for listener in (tenant, stranger):
+        listen_everywhere(listener)
     naming = victim_works(admin_runlog)
-    heard = list(tenant.notifies(timeout=1))
-    assert {n.channel for n in heard} == set(CHANNELS), "every channel carried a notification"
-    for notice in heard:
-        for name in naming:
-            assert name not in notice.payload, f"{notice.channel} said {notice.payload!r}"
-    assert {n.payload for n in heard} <= {"xledger", "visma", "drift", "health"}
+    for listener in (tenant, stranger):
+        heard = list(listener.notifies(timeout=1))
+        assert {n.channel for n in heard} == set(CHANNELS), "every channel carried a notification"
+        for notice in heard:
+            for name in naming:
+                assert name not in notice.payload, f"{notice.channel} said {notice.payload!r}"
+        assert {n.payload for n in heard} <= {"xledger", "visma", "drift", "health"}
 
 
 @pytest.fixture
