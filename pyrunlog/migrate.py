@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
 from pyrunlog.errors import MigrationError
+from pyrunlog.migration_lock import MigrationLock
 
-# pg_advisory_lock key: the bytes of "runlog" read as an integer.
-MIGRATION_LOCK_KEY = int.from_bytes(b"runlog", "big")
 FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 REPEATABLE_NAME = re.compile(r"^[a-z0-9_]+\.sql$")
 # Repeatable folders in the order they are applied: views use functions.
@@ -136,8 +136,7 @@ def _migrate(
     conn: psycopg.Connection[Any], files: list[Migration], scripts: list[Repeatable]
 ) -> list[int]:
     conn.autocommit = True
-    conn.execute("SELECT pg_catalog.pg_advisory_lock(%s)", [MIGRATION_LOCK_KEY])
-    try:
+    with MigrationLock(conn, _dsn_of(conn)) as lock:
         applied = _applied(conn)
         _check(applied, files)
         done: list[int] = []
@@ -150,10 +149,16 @@ def _migrate(
                 conn.execute(migration.sql.encode())
                 _record(conn, migration)
             done.append(migration.version)
+            if lock.upgrade():  # the lock table exists now: another migrator may have run
+                applied = _applied(conn)
         _apply_repeatables(conn, scripts)
         return done
-    finally:
-        conn.execute("SELECT pg_catalog.pg_advisory_unlock(%s)", [MIGRATION_LOCK_KEY])
+
+
+def _dsn_of(conn: psycopg.Connection[Any]) -> str:
+    """A conninfo string for a second connection like this one."""
+    password = conn.info.password
+    return make_conninfo(conn.info.dsn, password=password) if password else conn.info.dsn
 
 
 def _apply_repeatables(conn: psycopg.Connection[Any], scripts: list[Repeatable]) -> None:

@@ -350,15 +350,51 @@ def record_prewarm(
 
 
 def claim_health_checks(
-    worker_id: str, integration_types: Sequence[str], at: datetime | None, max_checks: int
+    worker_id: str, integration_types: Sequence[str], max_checks: int, at: datetime | None = None
 ) -> Query:
-    """runlog.claim_health_checks."""
+    """runlog.claim_health_checks at the database's clock; with ``at`` claim_health_checks_at."""
+    params = {"worker_id": worker_id, "types": list(integration_types), "max_checks": max_checks}
+    if at is None:
+        return Query(
+            "SELECT * FROM runlog.claim_health_checks(%(worker_id)s, %(types)s::text[],"
+            " %(max_checks)s::integer)",
+            params,
+        )
     return Query(
-        "SELECT * FROM runlog.claim_health_checks(%(worker_id)s, %(types)s::text[],"
-        " coalesce(%(at)s::timestamptz, now()), %(max_checks)s::integer)",
-        {"worker_id": worker_id, "types": list(integration_types), "at": at,
-         "max_checks": max_checks},
-    )  # fmt: skip
+        "SELECT * FROM runlog.claim_health_checks_at(%(worker_id)s, %(types)s::text[],"
+        " %(at)s::timestamptz, %(max_checks)s::integer)",
+        {**params, "at": at},
+    )
+
+
+def claim_prewarms(worker_id: str, integration_types: Sequence[str], max_claims: int) -> Query:
+    """runlog.claim_prewarms: the planned pre-warms this worker runs."""
+    return Query(
+        "SELECT * FROM runlog.claim_prewarms(%(worker_id)s, %(types)s::text[],"
+        " %(max_claims)s::integer)",
+        {"worker_id": worker_id, "types": list(integration_types), "max_claims": max_claims},
+    )
+
+
+def recent_alerts(after_id: int | None, max_alerts: int) -> Query:
+    """runlog.recent_alerts: the alerts after after_id (the last minute's without)."""
+    return Query(
+        "SELECT * FROM runlog.recent_alerts(%(after_id)s::bigint, %(max_alerts)s::integer)",
+        {"after_id": after_id, "max_alerts": max_alerts},
+    )
+
+
+def bind_login(login: str, org_id: uuid.UUID) -> Query:
+    """runlog.bind_login (runlog_admin)."""
+    return Query(
+        "SELECT login, org_id FROM runlog.bind_login(%(login)s, %(org_id)s)",
+        {"login": login, "org_id": org_id},
+    )
+
+
+def unbind_login(login: str) -> Query:
+    """runlog.unbind_login (runlog_admin)."""
+    return Query("SELECT runlog.unbind_login(%(login)s) AS unbound", {"login": login})
 
 
 def record_health_check(

@@ -118,6 +118,32 @@ class SchedulingCalls:
         query = queries.claim_prewarm(org_id, integration_type, slot, worker_id)
         return bool(self._rows(query, conn)[0]["claimed"])
 
+    def claim_prewarms(
+        self,
+        worker_id: str,
+        integration_types: Sequence[str],
+        max_claims: int = 10,
+        *,
+        conn: Any = None,
+    ) -> list[tuple[uuid.UUID, str, datetime]]:
+        """runlog.claim_prewarms: (org_id, integration_type, slot) this worker pre-warms."""
+        query = queries.claim_prewarms(worker_id, integration_types, max_claims)
+        return [(r["org_id"], r["integration_type"], r["slot"]) for r in self._rows(query, conn)]
+
+    def recent_alerts(
+        self, after_id: int | None = None, max_alerts: int = 100, *, conn: Any = None
+    ) -> list[dict[str, Any]]:
+        """runlog.recent_alerts: alert rows after after_id, oldest first."""
+        return self._rows(queries.recent_alerts(after_id, max_alerts), conn)
+
+    def bind_login(self, login: str, org_id: uuid.UUID, *, conn: Any = None) -> None:
+        """runlog.bind_login: this LOGIN role acts for org_id only, whatever claim it sets."""
+        self._rows(queries.bind_login(login, org_id), conn)
+
+    def unbind_login(self, login: str, *, conn: Any = None) -> bool:
+        """runlog.unbind_login: True when the login was bound."""
+        return bool(self._rows(queries.unbind_login(login), conn)[0]["unbound"])
+
     def record_prewarm(
         self,
         org_id: uuid.UUID,
@@ -142,13 +168,16 @@ class SchedulingCalls:
         self,
         worker_id: str,
         integration_types: Sequence[str],
-        at: datetime | None = None,
         max_checks: int = 10,
         *,
+        at: datetime | None = None,
         conn: Any = None,
     ) -> list[tuple[uuid.UUID, str, datetime]]:
-        """runlog.claim_health_checks: (org_id, integration_type, claimed_at) to check now."""
-        query = queries.claim_health_checks(worker_id, integration_types, at, max_checks)
+        """runlog.claim_health_checks: (org_id, integration_type, claimed_at) to check now.
+
+        ``at`` claims as if it were that time (claim_health_checks_at: runlog_admin only).
+        """
+        query = queries.claim_health_checks(worker_id, integration_types, max_checks, at)
         rows = self._rows(query, conn)
         return [(r["org_id"], r["integration_type"], r["claimed_at"]) for r in rows]
 

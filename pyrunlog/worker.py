@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
 import os
 import signal
@@ -37,7 +36,12 @@ from pyrunlog.wording import count_of
 
 log = logging.getLogger("pyrunlog.worker")
 
+# Any connection may NOTIFY on these channels: a notification only wakes the
+# worker, which then asks the database what to do (docs/security.md).
 CHANNELS = ("runlog_queued", "runlog_prewarm", "runlog_alert")
+ALERT_KINDS = ("drift", "health")
+# Payloads the database sends are an integration type or an alert kind.
+MAX_PAYLOAD = 100
 
 
 @dataclass
@@ -87,6 +91,11 @@ class Worker:
         self.health_poll_interval = health_poll_interval
         self._next_health = 0.0
         self._health_types = sorted(t for t, h in app.handlers.items() if h.health_check)
+        self._prewarm_types = sorted(t for t, h in app.handlers.items() if h.prewarm)
+        self._prewarm_due = True
+        self._next_prewarm_poll = 0.0
+        self._alerts_due = False
+        self._last_alert_id: int | None = None
         self.runlog = RunLog(dsn, max_size=concurrency + 3)
         self._active: dict[int, _Active] = {}
         self._lock = threading.Lock()
@@ -139,6 +148,8 @@ class Worker:
                     while not self._stopping.is_set():
                         self._maintain()
                         self._health()
+                        self._prewarms()
+                        self._alerts()
                         if self._wake or time.monotonic() >= self._next_poll:
                             self._wake = False
                             self._next_poll = time.monotonic() + self.poll_interval
@@ -170,19 +181,29 @@ class Worker:
         if listener is None:
             self._stopping.wait(timeout)
             return
-        for notice in listener.notifies(timeout=timeout, stop_after=1):
-            self._on_notice(notice.channel, notice.payload)
-        # Drain what else arrived meanwhile without waiting.
-        for notice in listener.notifies(timeout=0):
+        # Read them all before handling any: the generator holds the connection.
+        notices = list(listener.notifies(timeout=timeout, stop_after=1))
+        notices += listener.notifies(timeout=0)  # what else arrived meanwhile
+        for notice in notices:
             self._on_notice(notice.channel, notice.payload)
 
     def _on_notice(self, channel: str, payload: str) -> None:
-        if channel == "runlog_queued":
-            self._wake = True
-        elif channel == "runlog_prewarm":
-            self._prewarm(json.loads(payload))
-        elif channel == "runlog_alert":
-            _log_alert(json.loads(payload))
+        """Take a notification as a hint: it may wake the worker, never tell it what to do.
+
+        Anyone can NOTIFY, so the payload is only checked against what the
+        database sends (an integration type, an alert kind); anything else is
+        ignored with a debug line.
+        """
+        if len(payload) > MAX_PAYLOAD:
+            log.debug("ignored a %d-character notification on %s", len(payload), channel)
+        elif channel == "runlog_queued":
+            self._wake = True  # claim_runs takes only what is queued
+        elif channel == "runlog_prewarm" and payload in self._prewarm_types:
+            self._prewarm_due = True  # claim_prewarms takes only what prewarm() planned
+        elif channel == "runlog_alert" and payload in ALERT_KINDS:
+            self._alerts_due = True  # recent_alerts reads what the database raised
+        else:
+            log.debug("ignored notification on %s: %r", channel, payload[:MAX_PAYLOAD])
 
     # -- claiming and running --------------------------------------------------
 
@@ -335,22 +356,35 @@ class Worker:
 
     # -- pre-warm and driving the jobs without pg_cron ----------------------------
 
-    def _prewarm(self, signal_: dict[str, Any]) -> None:
-        handler = self.app.handlers.get(signal_.get("integration_type", ""))
-        if handler is None or handler.prewarm is None:
+    def _prewarms(self) -> None:
+        """Claim the pre-warms the database planned for this worker's hooks, and run them."""
+        if not self._prewarm_types:
             return
-        context = PrewarmContext(
-            uuid.UUID(signal_["org_id"]),
-            handler.integration_type,
-            datetime.fromisoformat(signal_["slot"]),
-        )
-        if not self.runlog.claim_prewarm(
-            context.org_id, context.integration_type, context.slot, self.worker_id
-        ):
-            return  # another worker pre-warms this slot
-        threading.Thread(
-            target=self._run_prewarm, args=(handler, context), name="prewarm", daemon=True
-        ).start()
+        if not self._prewarm_due and time.monotonic() < self._next_prewarm_poll:
+            return
+        self._prewarm_due = False
+        self._next_prewarm_poll = time.monotonic() + self.poll_interval
+        with _unless_offline("claiming pre-warms"):
+            claimed = self.runlog.claim_prewarms(
+                self.worker_id, self._prewarm_types, max_claims=self.concurrency
+            )
+            self._prewarm_due = len(claimed) == self.concurrency  # more may wait
+            for org_id, integration_type, slot in claimed:
+                handler = self.app.handlers[integration_type]
+                context = PrewarmContext(org_id, integration_type, slot)
+                threading.Thread(
+                    target=self._run_prewarm, args=(handler, context), name="prewarm", daemon=True
+                ).start()
+
+    def _alerts(self) -> None:
+        """Log the alerts the database raised since the last one this worker logged."""
+        if not self._alerts_due:
+            return
+        self._alerts_due = False
+        with _unless_offline("reading alerts"):
+            for alert in self.runlog.recent_alerts(self._last_alert_id):
+                _log_alert(alert)
+                self._last_alert_id = int(alert["id"])
 
     def _run_prewarm(self, handler: Handler, context: PrewarmContext) -> None:
         assert handler.prewarm is not None
@@ -393,13 +427,15 @@ class Worker:
         threading.Thread(target=self.run_health_checks, name="health", daemon=True).start()
 
     def run_health_checks(self, at: datetime | None = None) -> int:
-        """Claim the due health checks of this worker's integrations and run them.
+        """Claim the health checks due now (the database's clock) and run them.
+
+        ``at`` simulates another time and needs a runlog_admin connection.
 
         Each hook gets its handler's ``health_timeout``; one that hangs past it
         counts as a failure (its thread is abandoned). Returns how many ran.
         """
         claimed = self.runlog.claim_health_checks(
-            self.worker_id, self._health_types, at, max_checks=self.concurrency
+            self.worker_id, self._health_types, max_checks=self.concurrency, at=at
         )
         for org_id, integration_type, claimed_at in claimed:
             handler = self.app.handlers[integration_type]
@@ -442,26 +478,36 @@ def _call_with_timeout(handler: Handler, context: HealthContext) -> tuple[bool, 
     return error is None, latency, None if error is None else describe_exception(error)
 
 
+@contextlib.contextmanager
+def _unless_offline(doing: str) -> Iterator[None]:
+    """Log a database error as a warning; a lost connection goes on to the reconnect loop."""
+    try:
+        yield
+    except psycopg.OperationalError:
+        raise
+    except psycopg.Error as exc:
+        log.warning("%s failed: %s", doing, exc)
+
+
 def _log_alert(alert: dict[str, Any]) -> None:
-    """Log a runlog_alert NOTIFY as a sentence; bad news as a warning."""
-    where = f"{alert.get('integration_type')} of {alert.get('org_id')}"
-    if alert.get("kind") == "drift":
+    """Log a row of runlog.alert_log as a sentence; bad news as a warning."""
+    where = f"{alert['integration_type']} of {alert['org_id']}"
+    details = alert.get("details") or {}
+    if alert["kind"] == "drift":
         log.warning(
             "drift: %s started %ss after its slot %s",
             where,
-            round(float(alert.get("drift_seconds") or 0)),
-            alert.get("scheduled_for"),
+            round(float(details.get("drift_seconds") or 0)),
+            details.get("scheduled_for"),
         )
-    elif alert.get("kind") == "health" and alert.get("to") == "healthy":
-        again = " again" if alert.get("from") == "unhealthy" else ""
-        log.info("health: %s is healthy%s (%s)", where, again, alert.get("based_on"))
-    elif alert.get("kind") == "health":
+    elif details.get("to") == "healthy":
+        again = " again" if details.get("from") == "unhealthy" else ""
+        log.info("health: %s is healthy%s (%s)", where, again, details.get("based_on"))
+    else:
         log.warning(
             "health: %s is %s (%s): %s",
             where,
-            alert.get("to"),
-            alert.get("based_on"),
-            alert.get("error"),
+            details.get("to"),
+            details.get("based_on"),
+            details.get("error"),
         )
-    else:
-        log.warning("alert: %s", alert)

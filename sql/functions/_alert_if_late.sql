@@ -7,18 +7,19 @@ BEGIN
     IF new.drift_seconds > (
         SELECT pg_catalog.date_part('epoch', s.drift_threshold) FROM runlog.settings AS s
     ) THEN
-        PERFORM pg_catalog.pg_notify(
-            'runlog_alert',
-            pg_catalog.json_build_object(
-                'kind', 'drift', 'run_id', new.id, 'org_id', new.org_id,
-                'integration_type', new.integration_type,
+        INSERT INTO runlog.alert_log (kind, org_id, integration_type, run_id, details)
+        VALUES (
+            'drift', new.org_id, new.integration_type, new.id,
+            pg_catalog.jsonb_build_object(
                 'scheduled_for', new.scheduled_for, 'drift_seconds', new.drift_seconds
-            )::text
+            )
         );
+        -- Any connection can LISTEN: the payload names no organisation.
+        PERFORM pg_catalog.pg_notify('runlog_alert', 'drift');
     END IF;
     RETURN NULL;
 END
 $function$;
 
 COMMENT ON FUNCTION runlog._alert_if_late() IS
-'Trigger: NOTIFY runlog_alert when a scheduled run starts later after its slot than settings.drift_threshold.';
+'Trigger: when a scheduled run starts later after its slot than settings.drift_threshold, a drift row in runlog.alert_log and NOTIFY runlog_alert with payload drift.';

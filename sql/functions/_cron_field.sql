@@ -18,14 +18,14 @@ DECLARE
     found integer [] := '{}';
 BEGIN
     IF _cron_field.field IS NULL OR _cron_field.field = '' THEN
-        PERFORM runlog._invalid(pg_catalog.format('invalid cron expression %L: empty field', expr));
+        PERFORM runlog._invalid(pg_catalog.format('invalid cron expression %s: empty field', runlog._quote_value(expr)));
     END IF;
     FOREACH item IN ARRAY pg_catalog.string_to_array(pg_catalog.lower(_cron_field.field), ',')
     LOOP
         parts := pg_catalog.string_to_array(item, '/');
         IF pg_catalog.array_length(parts, 1) > 2 OR item = '' THEN
             PERFORM runlog._invalid(pg_catalog.format(
-                'invalid cron expression %L: bad item %L', expr, item
+                'invalid cron expression %s: bad item %s', runlog._quote_value(expr), runlog._quote_value(item)
             ));
         END IF;
         range_text := parts[1];
@@ -33,7 +33,7 @@ BEGIN
         IF pg_catalog.array_length(parts, 1) = 2 THEN
             IF parts[2] !~ '^[0-9]{1,3}$' OR parts[2]::integer = 0 THEN
                 PERFORM runlog._invalid(pg_catalog.format(
-                    'invalid cron expression %L: bad step %L', expr, parts[2]
+                    'invalid cron expression %s: bad step %s', runlog._quote_value(expr), runlog._quote_value(parts[2])
                 ));
             END IF;
             step := parts[2]::integer;
@@ -50,13 +50,13 @@ BEGIN
                     bounds := bounds || (pg_catalog.array_position(_cron_field.names, bound) - 1 + low);
                 ELSE
                     PERFORM runlog._invalid(pg_catalog.format(
-                        'invalid cron expression %L: bad value %L', expr, bound
+                        'invalid cron expression %s: bad value %s', runlog._quote_value(expr), runlog._quote_value(bound)
                     ));
                 END IF;
             END LOOP;
             IF pg_catalog.cardinality(bounds) NOT BETWEEN 1 AND 2 THEN
                 PERFORM runlog._invalid(pg_catalog.format(
-                    'invalid cron expression %L: bad range %L', expr, range_text
+                    'invalid cron expression %s: bad range %s', runlog._quote_value(expr), runlog._quote_value(range_text)
                 ));
             END IF;
             first_value := bounds[1];
@@ -69,7 +69,8 @@ BEGIN
         END IF;
         IF first_value < low OR last_value > high OR first_value > last_value THEN
             PERFORM runlog._invalid(pg_catalog.format(
-                'invalid cron expression %L: %L is outside %s-%s', expr, item, low, high
+                'invalid cron expression %s: %s is outside %s-%s',
+                runlog._quote_value(expr), runlog._quote_value(item), low, high
             ));
         END IF;
         found := found || ARRAY(SELECT pg_catalog.generate_series(first_value, last_value, step));

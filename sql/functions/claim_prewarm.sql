@@ -15,15 +15,21 @@ BEGIN
     IF claim_prewarm.slot IS NULL THEN
         PERFORM runlog._invalid('slot must not be NULL');
     END IF;
+    -- Only a pre-warm the database planned (prewarm() set the schedule's
+    -- prewarmed_slot) for a slot still ahead: a NOTIFY anyone can forge.
     INSERT INTO runlog.prewarm_log AS p (org_id, integration_type, slot, worker_id)
-    VALUES (
-        claim_prewarm.org_id, claim_prewarm.integration_type, claim_prewarm.slot,
-        pg_catalog.left(claim_prewarm.worker_id, 200)
-    )
+    SELECT s.org_id, s.integration_type, s.prewarmed_slot, pg_catalog.left(claim_prewarm.worker_id, 200)
+    FROM runlog.sync_schedule AS s
+    WHERE
+        s.org_id = claim_prewarm.org_id
+        AND s.integration_type = claim_prewarm.integration_type
+        AND s.enabled
+        AND s.prewarmed_slot = claim_prewarm.slot
+        AND s.prewarmed_slot > pg_catalog.now()
     ON CONFLICT ON CONSTRAINT prewarm_log_slot_key DO NOTHING;
     RETURN FOUND;
 END
 $function$;
 
 COMMENT ON FUNCTION runlog.claim_prewarm(uuid, text, timestamptz, text) IS
-'True for the one worker that may pre-warm this slot (every worker hears the NOTIFY); false for the rest.';
+'True for the one worker that may pre-warm this slot; false for the rest, and for any slot that is not the pre-warm prewarm() planned for an enabled schedule, or is past.';

@@ -2,12 +2,23 @@ CREATE OR REPLACE FUNCTION runlog.current_org_id()
 RETURNS uuid
 LANGUAGE plpgsql
 STABLE
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    claims text := nullif(pg_catalog.current_setting('request.jwt.claims', true), '');
+    bound uuid;
+    claims text;
     org text;
 BEGIN
+    -- A bound login (runlog.org_logins, by session_user: SET ROLE does not
+    -- change it) acts for its organisation only, whatever claim it sets.
+    SELECT l.org_id INTO bound
+    FROM runlog.org_logins AS l
+    WHERE l.login = pg_catalog.session_user();
+    IF FOUND THEN
+        RETURN bound;
+    END IF;
+    claims := nullif(pg_catalog.current_setting('request.jwt.claims', true), '');
     IF claims IS NULL THEN
         RETURN NULL;
     END IF;
@@ -23,4 +34,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.current_org_id() IS
-'The caller''s organisation: request.jwt.claims ->> org_id (the PostgREST/Supabase claim), or NULL when no claim is set.';
+'The caller''s organisation: for a login bound with runlog.bind_login its bound organisation (any claim is ignored); otherwise request.jwt.claims ->> org_id (the PostgREST/Supabase claim), or NULL when no claim is set.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION runlog.maintain(worker_id text, at timestamptz DEFAULT pg_catalog.now())
+CREATE OR REPLACE FUNCTION runlog.maintain(worker_id text)
 RETURNS TABLE (enqueued integer, prewarmed integer, reaped integer)
 LANGUAGE plpgsql
 VOLATILE
@@ -7,16 +7,20 @@ SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
 BEGIN
-    -- One driver at a time, however many workers call this.
-    IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('runlog.maintain')) THEN
+    -- One driver at a time, however many workers call this. A row lock on
+    -- settings (only the owner may lock it; any connection could hold an
+    -- advisory lock and stop every tick).
+    PERFORM FROM runlog.settings AS s FOR NO KEY UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
         RETURN;
     END IF;
-    enqueued := runlog.tick(maintain.at, 'worker:' || pg_catalog.left(maintain.worker_id, 190));
-    prewarmed := runlog.prewarm(maintain.at);
+    -- The database clock: a worker does not choose the time (admins: tick(at)).
+    enqueued := runlog.tick(pg_catalog.now(), 'worker:' || pg_catalog.left(maintain.worker_id, 190));
+    prewarmed := runlog.prewarm(pg_catalog.now());
     reaped := runlog.reap_stale();
     RETURN NEXT;
 END
 $function$;
 
-COMMENT ON FUNCTION runlog.maintain(text, timestamptz) IS
-'tick + prewarm + reap_stale for deployments without pg_cron, driven by workers (pyrunlog worker --tick); an advisory lock lets one caller at a time through (the others get no row).';
+COMMENT ON FUNCTION runlog.maintain(text) IS
+'tick + prewarm + reap_stale at the database''s now() for deployments without pg_cron, driven by workers (pyrunlog worker --tick); a row lock on runlog.settings lets one caller at a time through (the others get no row).';

@@ -33,12 +33,9 @@ BEGIN
             AND s.prewarmed_slot IS DISTINCT FROM u.slot
         RETURNING s.org_id, s.integration_type, u.slot AS next_slot
     LOOP
-        PERFORM pg_catalog.pg_notify(
-            'runlog_prewarm',
-            pg_catalog.json_build_object(
-                'org_id', due.org_id, 'integration_type', due.integration_type, 'slot', due.next_slot
-            )::text
-        );
+        -- The plan is the schedule's prewarmed_slot; the payload names no
+        -- organisation. Workers claim planned pre-warms with claim_prewarms.
+        PERFORM pg_catalog.pg_notify('runlog_prewarm', due.integration_type);
         signalled := signalled + 1;
     END LOOP;
     RETURN signalled;
@@ -46,4 +43,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.prewarm(timestamptz) IS
-'NOTIFY runlog_prewarm once for each schedule whose next slot is within its pre-warm lead. Returns the number of signals.';
+'Plans a pre-warm (sync_schedule.prewarmed_slot) once for each schedule whose next slot is within its pre-warm lead and sends NOTIFY runlog_prewarm with its integration type; workers claim the planned ones with claim_prewarms. Returns the number planned.';

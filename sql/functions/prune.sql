@@ -47,6 +47,7 @@ BEGIN
     END LOOP;
 
     DELETE FROM runlog.prewarm_log AS p WHERE p.recorded_at < pg_catalog.now() - age_limit;
+    DELETE FROM runlog.alert_log AS a WHERE a.raised_at < pg_catalog.now() - age_limit;
 
     -- pg_cron never prunes its own run history: prune our jobs' rows.
     -- (dynamic SQL: the cron schema exists only where pg_cron is installed)

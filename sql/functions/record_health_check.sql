@@ -37,7 +37,13 @@ BEGIN
             runlog._quote_value(record_health_check.integration_type), record_health_check.org_id
             USING ERRCODE = 'RL004', HINT = 'Record the outcome of a check claimed with claim_health_checks.';
     END IF;
-    started := coalesce(record_health_check.claimed_at, before.check_claimed_at, pg_catalog.now());
+    -- The claim's own time, never one the caller chooses: a claimed_at that is
+    -- not this claim's counts from now.
+    started := CASE
+        WHEN record_health_check.claimed_at IS NULL THEN coalesce(before.check_claimed_at, pg_catalog.now())
+        WHEN record_health_check.claimed_at = before.check_claimed_at THEN before.check_claimed_at
+        ELSE pg_catalog.now()
+    END;
 
     UPDATE runlog.integration_health AS h
     SET
@@ -64,4 +70,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.record_health_check(uuid, text, boolean, integer, text, timestamptz) IS
-'Records the outcome of a claimed active check: healthy resets the interval to the minimum; unhealthy counts a failure and doubles it (capped). NOTIFY runlog_alert when the state changes.';
+'Records the outcome of a claimed active check: healthy resets the interval to the minimum; unhealthy counts a failure and doubles it (capped). The next check counts from the claim''s time (claimed_at must be it; any other value counts from now). NOTIFY runlog_alert when the state changes.';

@@ -20,21 +20,42 @@ BEGIN
         request_sync.scheduled_for, request_sync.idempotency_key
     );
     PERFORM runlog._require_org_access(request_sync.org_id);
+    IF NOT runlog._caller_is_operator() THEN
+        -- A tenant asks for "sync now": it chooses neither its place in the
+        -- queue nor the trigger, and asking twice gives one run.
+        IF request_sync.triggered_by <> 'manual' OR request_sync.scheduled_for IS NOT NULL THEN
+            RAISE EXCEPTION 'readers request manual runs for now: triggered_by % and scheduled_for % are for operators',
+                runlog._quote_value(request_sync.triggered_by),
+                runlog._quote_value(request_sync.scheduled_for::text)
+                USING ERRCODE = '42501',
+                      HINT = 'Call request_sync(org_id, integration_type) without triggered_by and scheduled_for.';
+        END IF;
+        -- The gate's row lock serialises concurrent requests for this integration.
+        INSERT INTO runlog.manual_request_gate AS g (org_id, integration_type)
+        VALUES (request_sync.org_id, request_sync.integration_type)
+        ON CONFLICT ON CONSTRAINT manual_request_gate_pkey DO UPDATE SET requested_at = pg_catalog.now();
+        SELECT r.* INTO queued
+        FROM runlog.sync_run_log AS r
+        WHERE
+            r.org_id = request_sync.org_id
+            AND r.integration_type = request_sync.integration_type
+            AND r.status = 'queued'
+            AND r.triggered_by = 'manual'
+        ORDER BY r.id
+        LIMIT 1;
+        IF FOUND THEN
+            RETURN queued;
+        END IF;
+    END IF;
     queued := runlog._insert_run(
         request_sync.org_id, request_sync.integration_type, 'queued', request_sync.triggered_by,
         request_sync.scheduled_for, request_sync.idempotency_key
     );
-    PERFORM pg_catalog.pg_notify(
-        'runlog_queued',
-        pg_catalog.json_build_object(
-            'id', queued.id,
-            'org_id', queued.org_id,
-            'integration_type', queued.integration_type
-        )::text
-    );
+    -- The payload names no organisation and no run: workers claim from the table.
+    PERFORM pg_catalog.pg_notify('runlog_queued', queued.integration_type);
     RETURN queued;
 END
 $function$;
 
 COMMENT ON FUNCTION runlog.request_sync(uuid, text, text, timestamptz, text) IS
-'Queues a run (status queued) and notifies workers on channel runlog_queued. Readers may request only for their own organisation. RL003 when the idempotency key is live.';
+'Queues a run (status queued) and notifies workers on channel runlog_queued (payload: the integration type). Readers request for their own organisation only, manual runs only (no triggered_by, no scheduled_for: 42501), and a request while a manual run of that integration is still queued returns that run instead of queueing another ("sync now" twice gives one sync). Operators may pass any trigger, slot and key. RL003 when the idempotency key is live.';

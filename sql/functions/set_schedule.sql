@@ -39,7 +39,7 @@ BEGIN
     first_slot := runlog._next_slot(spec, set_schedule.time_zone, pg_catalog.now());
     IF first_slot IS NULL THEN
         PERFORM runlog._invalid(pg_catalog.format(
-            'cron expression %L never fires (no slot within 8 years)', set_schedule.cron
+            'cron expression %s never fires (no slot within 8 years)', runlog._quote_value(set_schedule.cron)
         ));
     END IF;
     INSERT INTO runlog.sync_schedule AS s (

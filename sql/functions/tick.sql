@@ -75,9 +75,7 @@ BEGIN
 
     -- One wake-up per integration type, not one per run.
     FOREACH kind IN ARRAY coalesce(kinds, '{}') LOOP
-        PERFORM pg_catalog.pg_notify(
-            'runlog_queued', pg_catalog.json_build_object('integration_type', kind, 'tick', true)::text
-        );
+        PERFORM pg_catalog.pg_notify('runlog_queued', kind);
     END LOOP;
     RETURN enqueued;
 END

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -130,8 +129,8 @@ def test_tick_notifies_once_per_integration_type(dsn: str, conn: Conn) -> None:
     with psycopg.connect(dsn, autocommit=True) as listener:
         listener.execute("LISTEN runlog_queued")
         assert tick(conn, T0 + timedelta(minutes=25)) == 6
-        payloads = [json.loads(n.payload) for n in listener.notifies(timeout=1)]
-    assert sorted(p["integration_type"] for p in payloads) == ["visma", "xledger"]
+        payloads = [n.payload for n in listener.notifies(timeout=1)]
+    assert sorted(payloads) == ["visma", "xledger"]
 
 
 def test_a_period_already_queued_by_hand_is_not_enqueued_again(conn: Conn) -> None:
@@ -187,8 +186,10 @@ def test_prewarm_signals_each_slot_once_within_its_lead(dsn: str, conn: Conn) ->
         assert conn.execute(
             "SELECT runlog.prewarm(%s)", [T0 - timedelta(minutes=1)]
         ).fetchone() == (0,)
-        payloads = [json.loads(n.payload) for n in listener.notifies(timeout=1)]
-    assert [p["integration_type"] for p in payloads] == ["xledger"]
+        payloads = [n.payload for n in listener.notifies(timeout=1)]
+    assert payloads == ["xledger"], "the integration type only: workers claim the rest"
+    planned = conn.execute("SELECT prewarmed_slot FROM runlog.sync_schedule").fetchone()
+    assert planned == (T0,)
 
 
 def test_cold_starts_lists_runs_started_without_a_successful_prewarm(conn: Conn) -> None:
@@ -241,8 +242,10 @@ def test_a_late_start_notifies_the_alert_channel(dsn: str, conn: Conn) -> None:
             "SELECT * FROM runlog.start_run(%s, 'visma', 'scheduler', now() - interval '1 minute')",
             ORG,
         )
-        payloads = [json.loads(n.payload) for n in listener.notifies(timeout=1)]
-    assert [(p["kind"], p["integration_type"]) for p in payloads] == [("drift", "xledger")]
+        payloads = [n.payload for n in listener.notifies(timeout=1)]
+    assert payloads == ["drift"], "the kind only: workers read the alert from the database"
+    alerts = conn.execute("SELECT kind, org_id, integration_type FROM runlog.alert_log").fetchall()
+    assert alerts == [("drift", ORG, "xledger")]
 
 
 def test_reaper_times_out_a_run_whose_heartbeat_went_stale_and_requeues_its_period(
@@ -307,9 +310,10 @@ def test_install_cron_jobs_without_pg_cron_says_so(conn: Conn) -> None:
 
 def test_maintain_lets_one_driver_through_at_a_time(dsn: str, conn: Conn) -> None:
     schedule(conn)
+    conn.execute("UPDATE runlog.sync_schedule SET prewarm_lead = '0'")  # no pre-warm due
     with psycopg.connect(dsn) as first, psycopg.connect(dsn) as second:
-        got_first = first.execute("SELECT * FROM runlog.maintain('a', %s)", [T0]).fetchall()
-        got_second = second.execute("SELECT * FROM runlog.maintain('b', %s)", [T0]).fetchall()
+        got_first = first.execute("SELECT * FROM runlog.maintain('a')").fetchall()
+        got_second = second.execute("SELECT * FROM runlog.maintain('b')").fetchall()
         first.commit()
         second.commit()
     assert got_first == [(1, 0, 0)]
@@ -319,12 +323,20 @@ def test_maintain_lets_one_driver_through_at_a_time(dsn: str, conn: Conn) -> Non
 
 
 def test_one_worker_claims_the_prewarm_of_a_slot(conn: Conn) -> None:
+    slot = datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    schedule(conn, cron="* * * * *", next_slot=slot)
+    conn.execute("UPDATE runlog.sync_schedule SET prewarm_lead = '2 minutes'")
+    conn.execute("SELECT runlog.prewarm()")
     claims = [
-        conn.execute("SELECT runlog.claim_prewarm(%s, 'xledger', %s, %s)", [ORG, T0, w]).fetchone()
+        conn.execute(
+            "SELECT runlog.claim_prewarm(%s, 'xledger', %s, %s)", [ORG, slot, w]
+        ).fetchone()
         for w in ("w1", "w2", "w3")
     ]
     assert claims == [(True,), (False,), (False,)]
-    conn.execute("SELECT runlog.record_prewarm(%s, 'xledger', %s, true, 12, NULL, 'w1')", [ORG, T0])
+    conn.execute(
+        "SELECT runlog.record_prewarm(%s, 'xledger', %s, true, 12, NULL, 'w1')", [ORG, slot]
+    )
     row = conn.execute("SELECT ok, latency_ms, worker_id FROM runlog.prewarm_log").fetchall()
     assert row == [(True, 12, "w1")]
 
@@ -336,5 +348,7 @@ def test_prewarm_signals_the_next_slot_even_before_this_minutes_tick(dsn: str, c
         listener.execute("LISTEN runlog_prewarm")
         signalled = conn.execute("SELECT runlog.prewarm(%s)", [T0 + timedelta(milliseconds=50)])
         assert signalled.fetchone() == (1,)
-        payloads = [json.loads(n.payload) for n in listener.notifies(timeout=1)]
-    assert [datetime.fromisoformat(p["slot"]) for p in payloads] == [T0 + timedelta(minutes=1)]
+        payloads = [n.payload for n in listener.notifies(timeout=1)]
+    assert payloads == ["xledger"]
+    planned = conn.execute("SELECT prewarmed_slot FROM runlog.sync_schedule").fetchone()
+    assert planned == (T0 + timedelta(minutes=1),)

@@ -1,0 +1,16 @@
+CREATE OR REPLACE FUNCTION runlog.unbind_login(login name)
+RETURNS boolean
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
+AS $function$
+BEGIN
+    DELETE FROM runlog.org_logins AS l WHERE l.login = unbind_login.login;
+    RETURN FOUND;
+END
+$function$;
+
+COMMENT ON FUNCTION runlog.unbind_login(name) IS
+'Removes the binding of a login (see bind_login); it then acts through its claim again. True when there was one.';
