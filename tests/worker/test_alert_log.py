@@ -1,8 +1,7 @@
-"""The worker's sentences for runlog_alert notifications, from real NOTIFY payloads."""
+"""The worker's sentences for alerts, from real rows of runlog.alert_log."""
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from typing import Any
@@ -16,14 +15,13 @@ from pyrunlog.worker import _log_alert
 ORG = uuid.UUID("00000000-0000-4000-8000-0000000000a7")
 
 
-def _check(worker: RunLog, dsn: str, listener: psycopg.Connection[Any], ok: bool) -> dict[str, Any]:
+def _check(worker: RunLog, dsn: str, ok: bool, after: int | None) -> dict[str, Any]:
     """Make the health check due (superuser: no API call moves time), claim and record it."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("UPDATE runlog.integration_health SET next_check_at = now()")
     [(org_id, integration, claimed_at)] = worker.claim_health_checks("w1", ["xledger"])
     worker.record_health_check(org_id, integration, ok, 12, None if ok else "HTTP 503", claimed_at)
-    [notify] = list(listener.notifies(timeout=5, stop_after=1))
-    alert: dict[str, Any] = json.loads(notify.payload)
+    [alert] = worker.recent_alerts(after)
     return alert
 
 
@@ -34,16 +32,14 @@ def test_the_first_healthy_check_is_not_healthy_again(
         admin.set_schedule(ORG, "xledger", "0 6 * * *", "UTC")
         admin.set_health_mode("xledger", "active")
     with (
-        psycopg.connect(worker_dsn, autocommit=True) as listener,
         RunLog(worker_dsn) as worker,
         caplog.at_level(logging.INFO, logger="pyrunlog"),
     ):
-        listener.execute("LISTEN runlog_alert")
-        first = _check(worker, dsn, listener, ok=True)
+        first = _check(worker, dsn, ok=True, after=None)
         _log_alert(first)
-        down = _check(worker, dsn, listener, ok=False)
+        down = _check(worker, dsn, ok=False, after=first["id"])
         _log_alert(down)
-        back = _check(worker, dsn, listener, ok=True)
+        back = _check(worker, dsn, ok=True, after=down["id"])
         _log_alert(back)
     where = f"xledger of {ORG}"
     assert caplog.messages == [
