@@ -1,7 +1,7 @@
 CREATE OR REPLACE FUNCTION runlog._cron_field(
-    expr text, field text, low integer, high integer, names text[]
+    expr text, field text, low integer, high integer, names text[],
+    OUT matches integer[], OUT problem runlog.problem
 )
-RETURNS integer[]
 LANGUAGE plpgsql
 IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -23,25 +23,29 @@ DECLARE
     last_value integer;
     found integer [] := '{}';
     last_taken integer;
+    cron_hint constant text := 'minute hour day-of-month month day-of-week, e.g. */15 6-18 * * mon-fri';
     is_weekday boolean := _cron_field.low = 0 AND _cron_field.high = 6;
 BEGIN
     IF _cron_field.field IS NULL OR _cron_field.field = '' THEN
-        PERFORM runlog._invalid(pg_catalog.format('invalid cron expression %L: empty field', _cron_field.expr));
+        problem := runlog._problem(pg_catalog.format('invalid cron expression %s: empty field', runlog._quote_value(_cron_field.expr)), cron_hint);
+        RETURN;
     END IF;
     FOREACH item IN ARRAY pg_catalog.string_to_array(pg_catalog.lower(_cron_field.field), ',') LOOP
         parts := pg_catalog.string_to_array(item, '/');
         IF item = '' OR pg_catalog.cardinality(parts) > 2 OR '' = ANY(parts) THEN
-            PERFORM runlog._invalid(pg_catalog.format(
-                'invalid cron expression %L: bad item %L', _cron_field.expr, item
-            ));
+            problem := runlog._problem(pg_catalog.format(
+                'invalid cron expression %s: bad item %L', runlog._quote_value(_cron_field.expr), item
+            ), cron_hint);
+            RETURN;
         END IF;
         range_text := parts[1];
         step := 1;
         IF pg_catalog.cardinality(parts) = 2 THEN
             IF parts[2] !~ '^[0-9]+$' OR parts[2]::numeric = 0 THEN
-                PERFORM runlog._invalid(pg_catalog.format(
-                    'invalid cron expression %L: bad step %L in %L', _cron_field.expr, parts[2], item
-                ));
+                problem := runlog._problem(pg_catalog.format(
+                    'invalid cron expression %s: bad step %L in %L', runlog._quote_value(_cron_field.expr), parts[2], item
+                ), cron_hint);
+                RETURN;
             END IF;
             -- any step longer than the field (60 values at most) picks one value
             step := LEAST(parts[2]::numeric, 100)::integer;
@@ -58,37 +62,41 @@ BEGIN
             ELSIF bound = ANY(_cron_field.names) THEN
                 written := written || (pg_catalog.array_position(_cron_field.names, bound) - 1 + _cron_field.low);
             ELSE
-                PERFORM runlog._invalid(
-                    pg_catalog.format('invalid cron expression %L: bad value %L', _cron_field.expr, bound),
+                problem := runlog._problem(
+                    pg_catalog.format('invalid cron expression %s: bad value %L', runlog._quote_value(_cron_field.expr), bound),
                     'Fields take numbers, *, lists (1,15), ranges (1-5), steps (*/15) and, for month and day '
-                    'of week, names (jan, mon). Extensions such as L, W, #, ? and H are not supported.'
+                    'of week, names (jan, mon); ? is * in the day fields. Extensions such as L, W, # and H are not supported.'
                 );
+                RETURN;
             END IF;
             bounds := bounds || CASE WHEN is_weekday AND written[pg_catalog.cardinality(written)] = 7
                 THEN 0 ELSE written[pg_catalog.cardinality(written)] END;
         END LOOP;
         IF pg_catalog.cardinality(bounds) NOT BETWEEN 1 AND 2 THEN
-            PERFORM runlog._invalid(pg_catalog.format(
-                'invalid cron expression %L: bad range %L', _cron_field.expr, range_text
-            ));
+            problem := runlog._problem(pg_catalog.format(
+                'invalid cron expression %s: bad range %L', runlog._quote_value(_cron_field.expr), range_text
+            ), cron_hint);
+            RETURN;
         END IF;
         IF pg_catalog.cardinality(written) = 2 AND written[1] = written[2] THEN
-            PERFORM runlog._invalid(
+            problem := runlog._problem(
                 pg_catalog.format(
-                    'invalid cron expression %L: %L is a range of one value', _cron_field.expr, item
+                    'invalid cron expression %s: %L is a range of one value', runlog._quote_value(_cron_field.expr), item
                 ),
                 pg_catalog.format(
                     'Write %s alone. croniter reads an equal range as the whole field, other crons as the one value.',
                     bound
                 )
             );
+            RETURN;
         END IF;
         IF bounds[1] < _cron_field.low OR bounds[pg_catalog.cardinality(bounds)] > _cron_field.high
             OR bounds[1] > _cron_field.high OR bounds[pg_catalog.cardinality(bounds)] < _cron_field.low THEN
-            PERFORM runlog._invalid(pg_catalog.format(
-                'invalid cron expression %L: %L is outside %s-%s', _cron_field.expr, item, _cron_field.low,
+            problem := runlog._problem(pg_catalog.format(
+                'invalid cron expression %s: %L is outside %s-%s', runlog._quote_value(_cron_field.expr), item, _cron_field.low,
                 CASE WHEN is_weekday THEN 7 ELSE _cron_field.high END
-            ));
+            ), cron_hint);
+            RETURN;
         END IF;
         first_value := bounds[1];
         IF pg_catalog.cardinality(bounds) = 2 THEN
@@ -121,9 +129,9 @@ BEGIN
             ));
         END IF;
     END LOOP;
-    RETURN ARRAY(SELECT DISTINCT v FROM pg_catalog.unnest(found) AS v ORDER BY v);
+    matches := ARRAY(SELECT DISTINCT v FROM pg_catalog.unnest(found) AS v ORDER BY v);
 END
 $function$;
 
 COMMENT ON FUNCTION runlog._cron_field(text, text, integer, integer, text[]) IS
-'The values one cron field matches, as croniter expands them: *, lists, ranges (wrapping too), steps and names; raises 22023 naming the bad part.';
+'The values one cron field matches, as croniter expands them: *, lists, ranges (wrapping too), steps and names; or the problem (22023) naming the bad part.';
