@@ -49,7 +49,8 @@ BEGIN
                     -- a negative lead reads as a sentence, not as -00:00:05
                     WHEN set_schedule.prewarm_lead < interval '0'
                         THEN pg_catalog.format(
-                            '%s seconds', pg_catalog.round(pg_catalog.date_part('epoch', set_schedule.prewarm_lead)::numeric, 3)
+                            '%s seconds',
+                            pg_catalog.trim_scale(pg_catalog.date_part('epoch', set_schedule.prewarm_lead)::numeric)
                         )
                     ELSE set_schedule.prewarm_lead::text
                 END
