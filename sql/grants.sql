@@ -24,6 +24,7 @@ VALUES
     ('runlog._check_counts(bigint, bigint)',                                                         false, false, false),
     ('runlog._check_run_args(uuid, text, text, timestamptz, text)',                                  false, false, false),
     ('runlog._check_time_zone(text)',                                                                false, false, false),
+    ('runlog._counts_problem(bigint, bigint)',                                                       false, false, false),
     ('runlog._cron_day_matches(runlog.cron_spec, date)',                                             false, false, false),
     ('runlog._cron_field(text, text, integer, integer, text[])',                                     false, false, false),
     ('runlog._health_from_outcome()',                                                                false, false, false),

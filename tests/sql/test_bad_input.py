@@ -135,6 +135,17 @@ AS_ADMIN = [
     ("SELECT * FROM runlog.next_slots('* * * * *', 'UTC', now(), 0)",
      "n must be between 1 and 1000, got 0", "how many slots"),
     ("SELECT runlog.parse_cron('0 0 * * 8')", "'8' is outside 0-7", "day-of-week"),
+    ("SELECT * FROM runlog.set_health_mode('xledger', 'on')", "invalid health mode 'on'",
+     "active, passive or disabled"),
+    ("SELECT runlog.prune('5 minutes')", "older_than must be at least 1 hour, got 00:05:00",
+     "settings.retention"),
+    # as a worker may, too: runlog_admin is a member of runlog_worker
+    ("SELECT * FROM runlog.start_run(NULL, 'xledger')", "org_id must not be NULL",
+     "organisation's uuid"),
+    ("SELECT * FROM runlog.heartbeat(999999, -1)", "records_processed must not be negative, got -1",
+     "NULL keeps the stored count"),
+    ("SELECT * FROM runlog.heartbeat(999999)", "run 999999 not found", "No run has this id"),
+    ("SELECT * FROM runlog.cancel_run(NULL)", "run_id must not be NULL", "queued or running"),
     # the test cluster preloads pg_cron for another database (tests/conftest.py)
     ("SELECT * FROM runlog.install_cron_jobs()",
      "pg_cron is loaded but runs its jobs in database pyrunlog, not in",
