@@ -130,6 +130,50 @@ def test_parse_cron_expands_every_field_as_croniter(conn: Conn) -> None:
     assert sum(" 0-6" in e or " */1" in e or "mon-sun" in e for e in expressions) > 1_000
 
 
+def every_day_of_week_item() -> list[str]:
+    """Each single item the day-of-week field can hold: values, ranges (wrapping too),
+    steps, with numbers 0-7 and names."""
+    values = [str(v) for v in range(8)] + DAYS
+    items = ["*", "?"] + values + [f"*/{s}" for s in range(1, 9)]
+    items += [f"{v}/{s}" for v in values for s in range(1, 9)]
+    items += [f"{a}-{b}" for a in values for b in values]
+    items += [f"{a}-{b}/{s}" for a in values for b in values for s in (1, 2, 3, 5)]
+    return items
+
+
+@pytest.mark.parametrize("day_of_month", ["*", "1", "*/2"])
+def test_every_day_of_week_item_expands_as_croniter(conn: Conn, day_of_month: str) -> None:
+    """Exhaustive where the wrap-around, Sunday-as-7 and full-week rules meet."""
+    conn.execute(
+        """CREATE FUNCTION pg_temp.try_parse(e text) RETURNS runlog.cron_spec
+        LANGUAGE plpgsql AS $$
+        BEGIN RETURN runlog.parse_cron(e);
+        EXCEPTION WHEN invalid_parameter_value THEN RETURN NULL; END $$"""
+    )
+    expressions = [f"0 0 {day_of_month} * {item}" for item in every_day_of_week_item()]
+    rows = conn.execute(
+        "SELECT s IS NOT NULL, (s).weekdays, (s).days_restricted, (s).weekdays_restricted"
+        " FROM unnest(%s::text[]) WITH ORDINALITY AS c(e, i), pg_temp.try_parse(c.e) AS s"
+        " ORDER BY c.i",
+        [expressions],
+    ).fetchall()
+    mismatches = []
+    for expression, (accepted, weekdays, days_restricted, weekdays_restricted) in zip(
+        expressions, rows, strict=True
+    ):
+        theirs = croniter_fields(expression)
+        bounds = expression.split()[4].split("/")[0].split("-")
+        written = [DAYS.index(b) if b in DAYS else b for b in bounds]
+        if len(written) == 2 and str(written[0]) == str(written[1]):
+            # an equal range: croniter reads the whole field, runlog refuses
+            assert not accepted, expression
+            continue
+        ours = (weekdays, days_restricted, weekdays_restricted) if accepted else None
+        if ours != (theirs and (theirs[0][4], theirs[1], theirs[2])):
+            mismatches.append((expression, ours, theirs))
+    assert mismatches == [], f"{len(mismatches)} disagreements, e.g. {mismatches[:3]}"
+
+
 def test_next_slot_agrees_with_croniter_on_random_cases(conn: Conn) -> None:
     rng = random.Random(20261129)
     cases = []
