@@ -27,14 +27,17 @@ DECLARE
     is_weekday boolean := _cron_field.low = 0 AND _cron_field.high = 6;
 BEGIN
     IF _cron_field.field IS NULL OR _cron_field.field = '' THEN
-        problem := runlog._problem(pg_catalog.format('invalid cron expression %s: empty field', runlog._quote_value(_cron_field.expr)), cron_hint);
+        problem := runlog._problem(
+            pg_catalog.format('invalid cron expression %s: empty field', runlog._quote_value(_cron_field.expr)),
+            cron_hint
+        );
         RETURN;
     END IF;
     FOREACH item IN ARRAY pg_catalog.string_to_array(pg_catalog.lower(_cron_field.field), ',') LOOP
         parts := pg_catalog.string_to_array(item, '/');
         IF item = '' OR pg_catalog.cardinality(parts) > 2 OR '' = ANY(parts) THEN
             problem := runlog._problem(pg_catalog.format(
-                'invalid cron expression %s: bad item %L', runlog._quote_value(_cron_field.expr), item
+                'invalid cron expression %s: bad item %s', runlog._quote_value(_cron_field.expr), runlog._quote_value(item)
             ), cron_hint);
             RETURN;
         END IF;
@@ -43,7 +46,8 @@ BEGIN
         IF pg_catalog.cardinality(parts) = 2 THEN
             IF parts[2] !~ '^[0-9]+$' OR parts[2]::numeric = 0 THEN
                 problem := runlog._problem(pg_catalog.format(
-                    'invalid cron expression %s: bad step %L in %L', runlog._quote_value(_cron_field.expr), parts[2], item
+                    'invalid cron expression %s: bad step %s in %s', runlog._quote_value(_cron_field.expr),
+                    runlog._quote_value(parts[2]), runlog._quote_value(item)
                 ), cron_hint);
                 RETURN;
             END IF;
@@ -63,7 +67,10 @@ BEGIN
                 written := written || (pg_catalog.array_position(_cron_field.names, bound) - 1 + _cron_field.low);
             ELSE
                 problem := runlog._problem(
-                    pg_catalog.format('invalid cron expression %s: bad value %L', runlog._quote_value(_cron_field.expr), bound),
+                    pg_catalog.format(
+                        'invalid cron expression %s: bad value %s', runlog._quote_value(_cron_field.expr),
+                        runlog._quote_value(bound)
+                    ),
                     'Fields take numbers, *, lists (1,15), ranges (1-5), steps (*/15) and, for month and day '
                     'of week, names (jan, mon); ? is * in the day fields. Extensions such as L, W, # and H are not supported.'
                 );
@@ -74,18 +81,20 @@ BEGIN
         END LOOP;
         IF pg_catalog.cardinality(bounds) NOT BETWEEN 1 AND 2 THEN
             problem := runlog._problem(pg_catalog.format(
-                'invalid cron expression %s: bad range %L', runlog._quote_value(_cron_field.expr), range_text
+                'invalid cron expression %s: bad range %s', runlog._quote_value(_cron_field.expr),
+                runlog._quote_value(range_text)
             ), cron_hint);
             RETURN;
         END IF;
         IF pg_catalog.cardinality(written) = 2 AND written[1] = written[2] THEN
             problem := runlog._problem(
                 pg_catalog.format(
-                    'invalid cron expression %s: %L is a range of one value', runlog._quote_value(_cron_field.expr), item
+                    'invalid cron expression %s: %s is a range of one value', runlog._quote_value(_cron_field.expr),
+                    runlog._quote_value(item)
                 ),
                 pg_catalog.format(
                     'Write %s alone. croniter reads an equal range as the whole field, other crons as the one value.',
-                    bound
+                    pg_catalog.left(bound, 20)
                 )
             );
             RETURN;
@@ -93,7 +102,8 @@ BEGIN
         IF bounds[1] < _cron_field.low OR bounds[pg_catalog.cardinality(bounds)] > _cron_field.high
             OR bounds[1] > _cron_field.high OR bounds[pg_catalog.cardinality(bounds)] < _cron_field.low THEN
             problem := runlog._problem(pg_catalog.format(
-                'invalid cron expression %s: %L is outside %s-%s', runlog._quote_value(_cron_field.expr), item, _cron_field.low,
+                'invalid cron expression %s: %s is outside %s-%s', runlog._quote_value(_cron_field.expr),
+                runlog._quote_value(item), _cron_field.low,
                 CASE WHEN is_weekday THEN 7 ELSE _cron_field.high END
             ), cron_hint);
             RETURN;
