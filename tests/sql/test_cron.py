@@ -174,6 +174,89 @@ def test_every_day_of_week_item_expands_as_croniter(conn: Conn, day_of_month: st
     assert mismatches == [], f"{len(mismatches)} disagreements, e.g. {mismatches[:3]}"
 
 
+def rough_expression(rng: random.Random) -> str:
+    """Anything a person might type: stray separators, zero-padding, upper case, huge
+    steps, values just outside the field, day 0, ?, and croniter's extensions."""
+    highs = [59, 23, 31, 12, 7]
+    names = [[], [], [], ["jan", "OCT", "Dec"], ["sun", "MON", "Fri"]]
+
+    def value(index: int) -> str:
+        if names[index] and rng.random() < 0.3:
+            return rng.choice(names[index])
+        number = rng.choices(
+            [0, 1, rng.randint(1, highs[index]), highs[index], highs[index] + 1],
+            weights=[2, 2, 8, 2, 1],
+        )[0]
+        return ("0" if rng.random() < 0.05 else "") + str(number)
+
+    def item(index: int) -> str:
+        step = rng.choice(["1", "2", "3", "5", "15", "61", "99999", "1", "2", "0"])
+        a, b = value(index), value(index)
+        if rng.random() < 0.04:
+            return rng.choice(["l", "15w", "5#2", "l5", "h", "", "-", "1-", "/2", "1//2", "1-2-3"])
+        return rng.choice(["*", "?", a, f"{a}-{b}", f"{a}/{step}", f"{a}-{b}/{step}", f"*/{step}"])
+
+    fields = [",".join(item(i) for _ in range(rng.choice([1, 1, 1, 2]))) for i in range(5)]
+    count = rng.choices([5, 4, 6], weights=[18, 1, 1])[0]
+    return rng.choice([" ", "  ", "\t"]).join([*fields, "*"][:count])
+
+
+def departure(expression: str) -> bool:
+    """The documented refusals of what croniter accepts: an equal range (9-9), day or
+    month 0 ending a range (10-0), and the extensions L, W, # and H."""
+    for index, field in enumerate(expression.lower().split()):
+        names = {"sun": 0, "mon": 1, "fri": 5, "jan": 1, "oct": 10, "dec": 12}
+        for item in field.split(","):
+            if re.fullmatch(r"l|\d+w|\d#\d|l\d|h", item):
+                return True
+            ends = [names.get(b, b) for b in item.split("/")[0].split("-")]
+            numbers = [int(b) if isinstance(b, str) else b for b in ends if str(b).isdigit()]
+            if len(numbers) == 2 and (
+                numbers[0] == numbers[1] or (index in (2, 3) and numbers[1] == 0)
+            ):
+                return True
+    return False
+
+
+def test_every_expression_croniter_accepts_is_read_alike_or_refused_as_documented(
+    conn: Conn,
+) -> None:
+    """On 30,000 rough expressions: what croniter refuses is refused, and what it
+    accepts is read alike unless it is one of the documented departures."""
+    conn.execute(
+        """CREATE FUNCTION pg_temp.try_parse(e text) RETURNS runlog.cron_spec
+        LANGUAGE plpgsql AS $$
+        BEGIN RETURN runlog.parse_cron(e);
+        EXCEPTION WHEN invalid_parameter_value THEN RETURN NULL; END $$"""
+    )
+    rng = random.Random(20261201)
+    expressions = [rough_expression(rng) for _ in range(30_000)]
+    rows = conn.execute(
+        "SELECT s IS NOT NULL, (s).minutes, (s).hours, (s).days, (s).months, (s).weekdays,"
+        " (s).days_restricted, (s).weekdays_restricted"
+        " FROM unnest(%s::text[]) WITH ORDINALITY AS c(e, i), pg_temp.try_parse(c.e) AS s"
+        " ORDER BY c.i",
+        [expressions],
+    ).fetchall()
+    accepted_by_both, mismatches = 0, []
+    for expression, (accepted, *ours) in zip(expressions, rows, strict=True):
+        if len(expression.split()) != 5:  # croniter's 6-field syntax has seconds
+            assert not accepted, expression
+            continue
+        try:
+            theirs = croniter_fields(expression)
+        except ValueError:  # croniter accepted an extension its values cannot show (L)
+            theirs = None if departure(expression) else ([], False, False)
+        if theirs is not None and not accepted and departure(expression):
+            continue
+        got = (ours[:5], ours[5], ours[6]) if accepted else None
+        accepted_by_both += accepted and theirs is not None
+        if got != (theirs and (theirs[0], theirs[1], theirs[2])):
+            mismatches.append((expression, got, theirs))
+    assert mismatches == [], f"{len(mismatches)} disagreements, e.g. {mismatches[:3]}"
+    assert accepted_by_both > 3_000, accepted_by_both
+
+
 def test_next_slot_agrees_with_croniter_on_random_cases(conn: Conn) -> None:
     rng = random.Random(20261129)
     cases = []
@@ -298,6 +381,9 @@ def test_a_wrapping_range_runs_across_its_end(conn: Conn) -> None:
         ("H * * * *", "bad value 'h'"),
         ("@daily", "it needs 5 fields"),
         ("0 0 0-5 * *", "'0-5' is outside 1-31"),
+        # croniter accepts 0 as the end of a wrapping range: 10-0 is 10-31
+        ("0 0 10-0 * *", "'10-0' is outside 1-31"),
+        ("0 0 1 oct-0 *", "'oct-0' is outside 1-12"),
         ("0 0 * * 0-8", "'0-8' is outside 0-7"),
         ("0 0 1,? * *", "bad value '?'"),
     ],
