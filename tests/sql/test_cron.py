@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -101,24 +102,30 @@ def croniter_fields(expression: str) -> tuple[list[list[int]], bool, bool] | Non
     return values, expanded[2][0] != "*", expanded[4][0] != "*"
 
 
-def test_parse_cron_expands_every_field_as_croniter(conn: Conn) -> None:
-    """Field by field on 30,000 random expressions: the same values, the same
-    restricted day fields, and the same expressions refused."""
+def parse_many(conn: Conn, expressions: list[str]) -> list[tuple[Any, ...]]:
+    """runlog's reading of each expression in one query: (accepted, minutes, hours, days,
+    months, weekdays, days_restricted, weekdays_restricted), all NULL when refused."""
     conn.execute(
-        """CREATE FUNCTION pg_temp.try_parse(e text) RETURNS runlog.cron_spec
+        """CREATE OR REPLACE FUNCTION pg_temp.try_parse(e text) RETURNS runlog.cron_spec
         LANGUAGE plpgsql AS $$
         BEGIN RETURN runlog.parse_cron(e);
         EXCEPTION WHEN invalid_parameter_value THEN RETURN NULL; END $$"""
     )
-    rng = random.Random(20261130)
-    expressions = [random_expression(rng) for _ in range(30_000)]
-    rows = conn.execute(
+    return conn.execute(
         "SELECT s IS NOT NULL, (s).minutes, (s).hours, (s).days, (s).months, (s).weekdays,"
         " (s).days_restricted, (s).weekdays_restricted"
         " FROM unnest(%s::text[]) WITH ORDINALITY AS c(e, i), pg_temp.try_parse(c.e) AS s"
         " ORDER BY c.i",
         [expressions],
     ).fetchall()
+
+
+def test_parse_cron_expands_every_field_as_croniter(conn: Conn) -> None:
+    """Field by field on 30,000 random expressions: the same values, the same
+    restricted day fields, and the same expressions refused."""
+    rng = random.Random(20261130)
+    expressions = [random_expression(rng) for _ in range(30_000)]
+    rows = parse_many(conn, expressions)
     mismatches = []
     for expression, (accepted, *ours) in zip(expressions, rows, strict=True):
         theirs = croniter_fields(expression)
@@ -144,23 +151,10 @@ def every_day_of_week_item() -> list[str]:
 @pytest.mark.parametrize("day_of_month", ["*", "1", "*/2"])
 def test_every_day_of_week_item_expands_as_croniter(conn: Conn, day_of_month: str) -> None:
     """Exhaustive where the wrap-around, Sunday-as-7 and full-week rules meet."""
-    conn.execute(
-        """CREATE FUNCTION pg_temp.try_parse(e text) RETURNS runlog.cron_spec
-        LANGUAGE plpgsql AS $$
-        BEGIN RETURN runlog.parse_cron(e);
-        EXCEPTION WHEN invalid_parameter_value THEN RETURN NULL; END $$"""
-    )
     expressions = [f"0 0 {day_of_month} * {item}" for item in every_day_of_week_item()]
-    rows = conn.execute(
-        "SELECT s IS NOT NULL, (s).weekdays, (s).days_restricted, (s).weekdays_restricted"
-        " FROM unnest(%s::text[]) WITH ORDINALITY AS c(e, i), pg_temp.try_parse(c.e) AS s"
-        " ORDER BY c.i",
-        [expressions],
-    ).fetchall()
     mismatches = []
-    for expression, (accepted, weekdays, days_restricted, weekdays_restricted) in zip(
-        expressions, rows, strict=True
-    ):
+    for expression, row in zip(expressions, parse_many(conn, expressions), strict=True):
+        accepted, weekdays, days_restricted, weekdays_restricted = row[0], *row[5:]
         theirs = croniter_fields(expression)
         bounds = expression.split()[4].split("/")[0].split("-")
         written = [DAYS.index(b) if b in DAYS else b for b in bounds]
@@ -223,21 +217,9 @@ def test_every_expression_croniter_accepts_is_read_alike_or_refused_as_documente
 ) -> None:
     """On 30,000 rough expressions: what croniter refuses is refused, and what it
     accepts is read alike unless it is one of the documented departures."""
-    conn.execute(
-        """CREATE FUNCTION pg_temp.try_parse(e text) RETURNS runlog.cron_spec
-        LANGUAGE plpgsql AS $$
-        BEGIN RETURN runlog.parse_cron(e);
-        EXCEPTION WHEN invalid_parameter_value THEN RETURN NULL; END $$"""
-    )
     rng = random.Random(20261201)
     expressions = [rough_expression(rng) for _ in range(30_000)]
-    rows = conn.execute(
-        "SELECT s IS NOT NULL, (s).minutes, (s).hours, (s).days, (s).months, (s).weekdays,"
-        " (s).days_restricted, (s).weekdays_restricted"
-        " FROM unnest(%s::text[]) WITH ORDINALITY AS c(e, i), pg_temp.try_parse(c.e) AS s"
-        " ORDER BY c.i",
-        [expressions],
-    ).fetchall()
+    rows = parse_many(conn, expressions)
     accepted_by_both, mismatches = 0, []
     for expression, (accepted, *ours) in zip(expressions, rows, strict=True):
         if len(expression.split()) != 5:  # croniter's 6-field syntax has seconds
