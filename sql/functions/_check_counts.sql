@@ -4,24 +4,14 @@ LANGUAGE plpgsql
 IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+    problem runlog.problem := runlog._counts_problem(_check_counts.records_processed, _check_counts.records_failed);
 BEGIN
-    IF _check_counts.records_processed < 0 THEN
-        PERFORM runlog._invalid(
-            pg_catalog.format(
-                'records_processed must not be negative, got %s',
-                _check_counts.records_processed
-            )
-        );
-    END IF;
-    IF _check_counts.records_failed < 0 THEN
-        PERFORM runlog._invalid(
-            pg_catalog.format(
-                'records_failed must not be negative, got %s', _check_counts.records_failed
-            )
-        );
+    IF problem.message IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
     END IF;
 END
 $function$;
 
 COMMENT ON FUNCTION runlog._check_counts(bigint, bigint) IS
-'Raises 22023 when a record count is negative; NULL counts pass (they keep the stored value).';
+'Raises the problem runlog._counts_problem finds (22023). Public functions raise it themselves, to show no helper chain.';

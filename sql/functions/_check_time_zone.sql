@@ -4,24 +4,14 @@ LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+    problem runlog.problem := runlog._time_zone_problem(_check_time_zone.time_zone);
 BEGIN
-    -- IANA-shaped names only: a POSIX spec such as UTC+3 means UTC-3 and
-    -- surprises everyone. (pg_timezone_names would be exact but reads the
-    -- zone files on every call.)
-    IF _check_time_zone.time_zone ~ '^[A-Za-z][A-Za-z_+-]*(/[A-Za-z0-9_+-]+)*$' THEN
-        BEGIN
-            PERFORM pg_catalog.now() AT TIME ZONE _check_time_zone.time_zone;
-            RETURN;
-        EXCEPTION WHEN invalid_parameter_value THEN
-            NULL;  -- unknown to PostgreSQL: report below
-        END;
+    IF problem.message IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
     END IF;
-    PERFORM runlog._invalid(
-        pg_catalog.format('unknown time zone %s', runlog._quote_value(_check_time_zone.time_zone)),
-        'Use an IANA zone name such as UTC or Europe/Oslo.'
-    );
 END
 $function$;
 
 COMMENT ON FUNCTION runlog._check_time_zone(text) IS
-'Raises 22023 unless the name is an IANA-style time zone name PostgreSQL knows (UTC, Europe/Oslo, Etc/GMT+3); POSIX specs such as UTC+3 are refused.';
+'Raises the problem runlog._time_zone_problem finds (22023). Public functions raise it themselves, to show no helper chain.';

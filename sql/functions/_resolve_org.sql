@@ -8,10 +8,8 @@ DECLARE
     resolved uuid := coalesce(_resolve_org.org_id, runlog.current_org_id());
 BEGIN
     IF resolved IS NULL THEN
-        PERFORM runlog._invalid(
-            'org_id is required: none was given and no org_id claim is set',
-            'Pass org_id, or set request.jwt.claims to {"org_id": "..."}.'
-        );
+        RAISE EXCEPTION 'org_id is required: none was given and no org_id claim is set'
+            USING ERRCODE = '22023', HINT = 'Pass org_id, or set request.jwt.claims to {"org_id": "..."}.';
     END IF;
     RETURN resolved;
 END

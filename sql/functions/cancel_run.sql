@@ -21,6 +21,10 @@ BEGIN
         RETURN cancelled;
     END IF;
     SELECT r.status INTO found_status FROM runlog.sync_run_log AS r WHERE r.id = cancel_run.run_id;
+    IF cancel_run.run_id IS NULL THEN
+        RAISE EXCEPTION 'run_id must not be NULL'
+            USING ERRCODE = '22023', HINT = 'Pass the id of a queued or running run.';
+    END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'run % not found', cancel_run.run_id USING ERRCODE = 'RL004';
     END IF;

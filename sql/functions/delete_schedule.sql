@@ -1,5 +1,5 @@
 CREATE OR REPLACE FUNCTION runlog.delete_schedule(org_id uuid, integration_type text)
-RETURNS runlog.sync_schedule
+RETURNS runlog.schedule_summary
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -13,9 +13,14 @@ BEGIN
     WHERE s.org_id = delete_schedule.org_id AND s.integration_type = delete_schedule.integration_type
     RETURNING s.* INTO removed;
     IF NOT FOUND THEN
-        PERFORM runlog._no_schedule(delete_schedule.org_id, delete_schedule.integration_type);
+        RAISE EXCEPTION USING
+            ERRCODE = 'RL004',
+            MESSAGE = pg_catalog.format(
+                'no schedule for %s of organisation %s', runlog._quote_value(delete_schedule.integration_type), delete_schedule.org_id
+            ),
+            HINT = 'SELECT org_id, integration_type FROM runlog.sync_schedule lists the schedules.';
     END IF;
-    RETURN removed;
+    RETURN runlog._schedule_summary(removed);
 END
 $function$;
 

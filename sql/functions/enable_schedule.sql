@@ -1,5 +1,5 @@
 CREATE OR REPLACE FUNCTION runlog.enable_schedule(org_id uuid, integration_type text, enabled boolean DEFAULT true)
-RETURNS runlog.sync_schedule
+RETURNS runlog.schedule_summary
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -22,9 +22,14 @@ BEGIN
     WHERE s.org_id = enable_schedule.org_id AND s.integration_type = enable_schedule.integration_type
     RETURNING s.* INTO saved;
     IF NOT FOUND THEN
-        PERFORM runlog._no_schedule(enable_schedule.org_id, enable_schedule.integration_type);
+        RAISE EXCEPTION USING
+            ERRCODE = 'RL004',
+            MESSAGE = pg_catalog.format(
+                'no schedule for %s of organisation %s', runlog._quote_value(enable_schedule.integration_type), enable_schedule.org_id
+            ),
+            HINT = 'SELECT org_id, integration_type FROM runlog.sync_schedule lists the schedules.';
     END IF;
-    RETURN saved;
+    RETURN runlog._schedule_summary(saved);
 END
 $function$;
 

@@ -12,8 +12,11 @@ SET lock_timeout = '5s'
 AS $function$
 DECLARE
     beaten runlog.sync_run_log;
+    problem runlog.problem := runlog._counts_problem(heartbeat.records_processed, heartbeat.records_failed);
 BEGIN
-    PERFORM runlog._check_counts(heartbeat.records_processed, heartbeat.records_failed);
+    IF problem.message IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
+    END IF;
 
     UPDATE runlog.sync_run_log AS r
     SET
@@ -24,7 +27,8 @@ BEGIN
     RETURNING r.* INTO beaten;
 
     IF NOT FOUND THEN
-        PERFORM runlog._raise_not_running(heartbeat.run_id);
+        problem := runlog._not_running_problem(heartbeat.run_id);
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
     END IF;
     RETURN beaten;
 END

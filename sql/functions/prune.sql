@@ -16,7 +16,10 @@ BEGIN
     SELECT s.* INTO STRICT config FROM runlog.settings AS s;
     age_limit := coalesce(prune.older_than, config.retention);
     IF age_limit < interval '1 hour' THEN
-        PERFORM runlog._invalid(pg_catalog.format('older_than must be at least 1 hour, got %s', age_limit));
+        RAISE EXCEPTION USING
+            ERRCODE = '22023',
+            MESSAGE = pg_catalog.format('older_than must be at least 1 hour, got %s', pg_catalog.justify_interval(age_limit)),
+            HINT = 'Pass an interval such as ''30 days'', or NULL for settings.retention.';
     END IF;
     FOR i IN 1..greatest(prune.max_batches, 1) LOOP
         WITH doomed AS (

@@ -10,16 +10,19 @@ SET lock_timeout = '5s'
 AS $function$
 DECLARE
     saved runlog.health_modes;
-BEGIN
-    PERFORM runlog._check_run_args(
+    problem runlog.problem := runlog._run_args_problem(
         coalesce(set_health_mode.org_id, '00000000-0000-0000-0000-000000000000'::uuid),
         set_health_mode.integration_type, 'manual', NULL, NULL
     );
+BEGIN
+    IF problem.message IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
+    END IF;
     IF set_health_mode.mode IS NULL OR set_health_mode.mode NOT IN ('active', 'passive', 'disabled') THEN
-        PERFORM runlog._invalid(
-            pg_catalog.format('invalid health mode %s', runlog._quote_value(set_health_mode.mode)),
-            'The mode is active, passive or disabled.'
-        );
+        RAISE EXCEPTION USING
+            ERRCODE = '22023',
+            MESSAGE = pg_catalog.format('invalid health mode %s', runlog._quote_value(set_health_mode.mode)),
+            HINT = 'The mode is active, passive or disabled.';
     END IF;
     INSERT INTO runlog.health_modes AS m (integration_type, org_id, mode)
     VALUES (set_health_mode.integration_type, set_health_mode.org_id, set_health_mode.mode)

@@ -12,11 +12,15 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
-BEGIN
-    PERFORM runlog._check_run_args(
+DECLARE
+    problem runlog.problem := runlog._run_args_problem(
         start_run.org_id, start_run.integration_type, start_run.triggered_by,
         start_run.scheduled_for, start_run.idempotency_key
     );
+BEGIN
+    IF problem.message IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
+    END IF;
     RETURN runlog._insert_run(
         start_run.org_id, start_run.integration_type, 'running', start_run.triggered_by,
         start_run.scheduled_for, start_run.idempotency_key

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 
+import psycopg
 import pytest
 
+from pyrunlog.localpg import find_bindir
 from tests.helpers import Conn, all_runs, call, sqlstate_of
 
 ORG = uuid.UUID("00000000-0000-4000-8000-000000000003")
@@ -92,3 +95,106 @@ def test_a_malformed_claim_is_an_invalid_argument(conn: Conn) -> None:
     assert sqlstate_of(conn, "SELECT runlog.current_org_id()") == "22023"
     conn.execute("SELECT set_config('request.jwt.claims', 'not json', false)")
     assert sqlstate_of(conn, "SELECT runlog.current_org_id()") == "22023"
+
+
+def psql_error(dsn: str, sql: str) -> str:
+    """What psql prints for a failing statement, with its default verbosity and context."""
+    done = subprocess.run(
+        [str(find_bindir() / "psql"), "-X", "-d", dsn, "-c", sql],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0, f"{sql} did not fail: {done.stdout}"
+    return done.stderr
+
+
+AS_ADMIN = [
+    # (sql, what the message says, what the hint says)
+    (f"SELECT * FROM runlog.set_schedule('{ORG}', 'xledger', '0 9-9 * * *')",
+     "'9-9' is a range of one value", "Write 9 alone"),
+    (f"SELECT * FROM runlog.set_schedule('{ORG}', 'xledger', '0 9 * * *', 'UTC+3')",
+     "time zone 'UTC+3' is a POSIX offset, not an IANA zone name: PostgreSQL would read it"
+     " as UTC-3",
+     "For UTC+3 write Etc/GMT-3"),
+    (f"SELECT * FROM runlog.set_schedule('{ORG}', 'xledger', '0 9 * * *', 'Europe/Olso')",
+     "unknown time zone 'Europe/Olso'", "IANA zone name"),
+    # what psycopg sends for timedelta(seconds=-5), as `--prewarm-lead -5` does
+    (f"SELECT * FROM runlog.set_schedule('{ORG}', 'xledger', '0 9 * * *',"
+     " prewarm_lead => '-1 days +23:59:55')",
+     "prewarm_lead must be between 0 and 1 hour, got -5 seconds", "pre-warm signal"),
+    (f"SELECT * FROM runlog.set_schedule('{ORG}', 'xledger', '0 0 30 2 *')",
+     "cron expression '0 0 30 2 *' never fires", "30 February"),
+    (f"SELECT * FROM runlog.set_schedule('{ORG}', 'Xledger', '* * * * *')",
+     "invalid integration_type 'Xledger'", "lower snake case"),
+    (f"SELECT * FROM runlog.enable_schedule('{ORG}', 'xledger')",
+     "no schedule for 'xledger' of organisation", "runlog.sync_schedule"),
+    (f"SELECT * FROM runlog.disable_schedule('{ORG}', 'xledger')",
+     "no schedule for 'xledger' of organisation", "runlog.sync_schedule"),
+    (f"SELECT * FROM runlog.delete_schedule('{ORG}', 'xledger')",
+     "no schedule for 'xledger' of organisation", "runlog.sync_schedule"),
+    ("SELECT * FROM runlog.next_slots('0 0 L * *')", "bad value 'l'", "not supported"),
+    ("SELECT * FROM runlog.next_slots('* * * * *', 'UTC', now(), 0)",
+     "n must be between 1 and 1000, got 0", "how many slots"),
+    ("SELECT runlog.parse_cron('0 0 * * 8')", "'8' is outside 0-7", "day-of-week"),
+    ("SELECT * FROM runlog.set_health_mode('xledger', 'on')", "invalid health mode 'on'",
+     "active, passive or disabled"),
+    ("SELECT runlog.prune('5 minutes')", "older_than must be at least 1 hour, got 00:05:00",
+     "settings.retention"),
+    # as a worker may, too: runlog_admin is a member of runlog_worker
+    ("SELECT * FROM runlog.start_run(NULL, 'xledger')", "org_id must not be NULL",
+     "organisation's uuid"),
+    ("SELECT * FROM runlog.heartbeat(999999, -1)", "records_processed must not be negative, got -1",
+     "NULL keeps the stored count"),
+    ("SELECT * FROM runlog.heartbeat(999999)", "run 999999 not found", "No run has this id"),
+    ("SELECT * FROM runlog.cancel_run(NULL)", "run_id must not be NULL", "queued or running"),
+    # the test cluster preloads pg_cron for another database (tests/conftest.py)
+    ("SELECT * FROM runlog.install_cron_jobs()",
+     "pg_cron is loaded but runs its jobs in database pyrunlog, not in",
+     "Set cron.database_name ="),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sql", "message", "hint"), AS_ADMIN, ids=[c[1][:40] for c in AS_ADMIN])
+def test_a_dba_in_psql_sees_message_and_hint_without_the_helper_chain(
+    admin_dsn: str, sql: str, message: str, hint: str
+) -> None:
+    printed = psql_error(admin_dsn, sql)
+    lines = printed.splitlines()
+    assert lines[0].startswith("ERROR:  "), printed
+    assert message in lines[0], printed
+    assert any(line.startswith("HINT:  ") and hint in line for line in lines), printed
+    context = [line for line in lines if not line.startswith(("ERROR:", "HINT:", "DETAIL:"))]
+    # one line naming the function the DBA called (two for disable_schedule, which
+    # is enable_schedule), never an internal helper or the SQL that called it
+    assert len(context) <= 2, printed
+    assert not any("runlog._" in line or "SQL statement" in line for line in context), printed
+
+
+def test_finishing_run_null_says_run_id_must_not_be_null(worker_dsn: str) -> None:
+    printed = psql_error(worker_dsn, "SELECT * FROM runlog.finish_run(NULL, 'succeeded')")
+    assert printed.startswith("ERROR:  run_id must not be NULL\n"), printed
+    assert "HINT:  Pass the id that start_run, claim_next or claim_runs returned" in printed
+
+
+def test_schedule_functions_return_rows_that_read_well_in_psql(admin_dsn: str) -> None:
+    """No parsed cron arrays: the schedule as written, its policies and its slots."""
+    columns = [
+        "id", "org_id", "integration_type", "cron", "time_zone", "enabled", "catch_up",
+        "prewarm_lead", "next_slot", "last_slot", "updated_at",
+    ]  # fmt: skip
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        for sql in [
+            "SELECT * FROM runlog.set_schedule(%s, 'xledger', '0 6 * * mon-fri', 'Europe/Oslo')",
+            "SELECT * FROM runlog.disable_schedule(%s, 'xledger')",
+            "SELECT * FROM runlog.enable_schedule(%s, 'xledger')",
+            "SELECT * FROM runlog.delete_schedule(%s, 'xledger')",
+        ]:
+            cursor = conn.execute(sql, [ORG])
+            row = cursor.fetchone()
+            assert [c.name for c in cursor.description or []] == columns, sql
+            assert row is not None
+            assert (row[3], row[4]) == ("0 6 * * mon-fri", "Europe/Oslo")
+        shown = conn.execute(
+            "SELECT runlog.set_schedule(%s, 'visma', '*/15 6-18 * * *')::text", [ORG]
+        ).fetchone()
+    assert shown is not None
+    assert "{" not in shown[0], shown

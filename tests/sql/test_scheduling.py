@@ -305,7 +305,7 @@ def test_install_cron_jobs_without_pg_cron_says_so(conn: Conn) -> None:
     with pytest.raises(psycopg.Error) as info:
         conn.execute("SELECT * FROM runlog.install_cron_jobs()")
     assert info.value.sqlstate == "55000"
-    assert "pg_cron is not installed" in str(info.value)
+    assert "pg_cron is loaded but runs its jobs in database pyrunlog" in str(info.value)
 
 
 def test_maintain_lets_one_driver_through_at_a_time(dsn: str, conn: Conn) -> None:
