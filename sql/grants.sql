@@ -26,6 +26,7 @@ VALUES
     ('runlog._check_time_zone(text)',                                                                false, false, false),
     ('runlog._cron_day_matches(runlog.cron_spec, date)',                                             false, false, false),
     ('runlog._cron_field(text, text, integer, integer, text[])',                                     false, false, false),
+    ('runlog._enqueue_due(bigint[], timestamptz, runlog.settings)',                                  false, false, false),
     ('runlog._health_from_outcome()',                                                                false, false, false),
     ('runlog._health_interval(integer, runlog.settings)',                                            false, false, false),
     ('runlog._insert_run(uuid, text, text, text, timestamptz, text)',                                false, false, false),

@@ -15,6 +15,7 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM runlog._no_schedule(delete_schedule.org_id, delete_schedule.integration_type);
     END IF;
+    DELETE FROM runlog.schedule_prewarm AS w WHERE w.schedule_id = removed.id;
     RETURN removed;
 END
 $function$;

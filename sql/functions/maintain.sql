@@ -7,8 +7,10 @@ SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
 BEGIN
-    -- One driver at a time, however many workers call this.
-    IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('runlog.maintain')) THEN
+    -- One driver at a time, however many workers call this: a row lock on an
+    -- owner-only table (an advisory lock could be taken by any login).
+    PERFORM FROM runlog.scheduler_state AS t FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
         RETURN;
     END IF;
     enqueued := runlog.tick(maintain.at, 'worker:' || pg_catalog.left(maintain.worker_id, 190));
@@ -19,4 +21,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.maintain(text, timestamptz) IS
-'tick + prewarm + reap_stale for deployments without pg_cron, driven by workers (pyrunlog worker --tick); an advisory lock lets one caller at a time through (the others get no row).';
+'tick + prewarm + reap_stale for deployments without pg_cron, driven by workers (pyrunlog worker --tick); a row lock on the owner-only runlog.scheduler_state lets one caller at a time through (the others get no row).';

@@ -58,7 +58,7 @@ def test_a_pg_cron_fired_tick_enqueues_a_due_run(cron_dsn: str) -> None:
                 [ORG],
             ).fetchone()
             time.sleep(0.5)
-        ticked_by = conn.execute("SELECT last_tick_by FROM runlog.settings").fetchone()
+        ticked_by = conn.execute("SELECT last_tick_by FROM runlog.scheduler_status()").fetchone()
     assert run is not None, "pg_cron did not enqueue the slot within 80 seconds"
     triggered_by, slot, queued_at = run
     assert triggered_by == "scheduler"

@@ -1,0 +1,65 @@
+CREATE OR REPLACE FUNCTION runlog._enqueue_due(
+    schedule_ids bigint [],
+    at timestamptz,
+    config runlog.settings,
+    OUT enqueued integer,
+    OUT kinds text []
+)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    -- The caller (tick) holds the row locks of these schedules.
+    WITH planned AS (
+        SELECT
+            s.id,
+            s.org_id,
+            s.integration_type,
+            p.slots,
+            p.next_slot
+        FROM runlog.sync_schedule AS s
+        CROSS JOIN LATERAL runlog._plan_slots(
+            s.cron_spec, s.time_zone, s.catch_up, s.next_slot, _enqueue_due.at,
+            _enqueue_due.config.max_slots_per_tick, _enqueue_due.config.drift_threshold
+        ) AS p
+        WHERE s.id = ANY (_enqueue_due.schedule_ids) AND s.enabled AND s.next_slot <= _enqueue_due.at
+    ),
+
+    advanced AS (
+        UPDATE runlog.sync_schedule AS s
+        SET
+            next_slot = p.next_slot,
+            last_slot = coalesce(p.slots[pg_catalog.cardinality(p.slots)], s.last_slot)
+        FROM planned AS p
+        WHERE s.id = p.id
+        RETURNING s.id
+    ),
+
+    inserted AS (
+        INSERT INTO runlog.sync_run_log AS r (
+            org_id, integration_type, status, triggered_by, scheduled_for, idempotency_key
+        )
+        SELECT
+            p.org_id,
+            p.integration_type,
+            'queued',
+            'scheduler',
+            slot.value,
+            runlog.slot_key(p.org_id, p.integration_type, slot.value)
+        FROM planned AS p
+        CROSS JOIN LATERAL pg_catalog.unnest(p.slots) AS slot (value)
+        ON CONFLICT DO NOTHING
+        RETURNING r.integration_type
+    )
+
+    SELECT
+        count(*)::integer,
+        coalesce(array_agg(DISTINCT i.integration_type), '{}')
+    INTO enqueued, kinds
+    FROM inserted AS i;
+END
+$function$;
+
+COMMENT ON FUNCTION runlog._enqueue_due(bigint [], timestamptz, runlog.settings) IS
+'tick()''s set-based step: for the given schedules (locked by the caller) that are due at `at`, enqueues their slots under each catch-up policy and advances next_slot. Returns the runs enqueued and their integration types.';
