@@ -46,6 +46,7 @@ VALUES
     ('runlog.claim_next(text, text[])',                                                              false, true,  true),
     ('runlog.claim_prewarm(uuid, text, timestamptz, text)',                                          false, true,  true),
     ('runlog.claim_runs(text, text[], integer)',                                                     false, true,  true),
+    ('runlog.cron_job_status()',                                                                     false, false, true),
     ('runlog.current_org_id()',                                                                      true,  true,  true),
     ('runlog.delete_schedule(uuid, text)',                                                           false, false, true),
     ('runlog.disable_schedule(uuid, text)',                                                          false, false, true),
