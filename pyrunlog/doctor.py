@@ -197,8 +197,7 @@ def check_tick(conn: Conn) -> list[Finding]:
 
 def _check_cron_jobs(conn: Conn) -> list[Finding]:
     rows = conn.execute(
-        "SELECT jobname, active, last_status, last_end, last_message"
-        " FROM runlog.cron_job_status()"
+        "SELECT jobname, active, last_status, last_end, last_message FROM runlog.cron_job_status()"
     ).fetchall()
     found = {row[0]: row for row in rows}
     findings = []

@@ -59,6 +59,7 @@ VALUES
     ('runlog.install_cron_jobs(text, text)',                                                         false, false, true),
     ('runlog.last_runs(uuid)',                                                                       true,  true,  true),
     ('runlog.maintain(text, timestamptz)',                                                           false, true,  true),
+    ('runlog.maintain_retention(text)',                                                              false, true,  true),
     ('runlog.next_slots(text, text, timestamptz, integer)',                                          true,  true,  true),
     ('runlog.parse_cron(text)',                                                                      true,  true,  true),
     ('runlog.prewarm(timestamptz)',                                                                  false, false, true),

@@ -13,6 +13,10 @@
 --   from settings). No role has any privilege on it, so no tenant, worker or
 --   operator can block the scheduler (any login can take any advisory lock,
 --   which is why this is not an advisory lock);
+-- * runlog.retention_state, the same kind of owner-only row for the daily
+--   retention that workers driving the jobs run through maintain_retention()
+--   (prune() itself is for runlog_admin: it takes an age a worker must not
+--   choose);
 -- * runlog.settings.tick_interval, how often tick is expected to run, which
 --   doctor uses to see late slots and a stale tick.
 -- The pre-warm column sync_schedule.prewarmed_slot moves to the new table.
@@ -84,6 +88,22 @@ $migrate$;
 
 ALTER TABLE runlog.settings DROP COLUMN IF EXISTS last_tick_at;
 ALTER TABLE runlog.settings DROP COLUMN IF EXISTS last_tick_by;
+
+CREATE TABLE IF NOT EXISTS runlog.retention_state (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    last_pruned_at timestamptz,
+    last_pruned_by text
+);
+
+INSERT INTO runlog.retention_state (singleton) VALUES (true) ON CONFLICT (singleton) DO NOTHING;
+
+COMMENT ON TABLE runlog.retention_state IS
+'One row: when workers driving the jobs (--tick) last ran retention through maintain_retention(), which locks it so one worker at a time prunes. Owner-only (no grants).';
+COMMENT ON COLUMN runlog.retention_state.singleton IS 'Always true: the table has one row.';
+COMMENT ON COLUMN runlog.retention_state.last_pruned_at IS 'When maintain_retention() last pruned.';
+COMMENT ON COLUMN runlog.retention_state.last_pruned_by IS 'The worker that did.';
+
+REVOKE ALL ON runlog.retention_state FROM PUBLIC;
 
 ALTER TABLE runlog.settings ADD COLUMN IF NOT EXISTS tick_interval interval NOT NULL DEFAULT '1 minute';
 

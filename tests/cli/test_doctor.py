@@ -44,12 +44,14 @@ def test_a_healthy_deployment_driven_by_a_worker_is_all_ok(
     assert "pg_cron loaded" in found["pg_cron"][1]
 
 
-def test_runlog_admin_alone_is_told_what_it_could_not_check(worker_dsn: str, admin_dsn: str) -> None:
+def test_runlog_admin_alone_is_told_what_it_could_not_check(
+    worker_dsn: str, admin_dsn: str
+) -> None:
     with RunLog(worker_dsn) as worker:
         worker.maintain("w1")
     found = findings(admin_dsn)
     assert not_ok(found) == {"pg_cron": Level.WARN}
-    level, message, fix = found["pg_cron"]
+    _, message, fix = found["pg_cron"]
     assert "could not check" in message
     assert fix is not None and "pg_read_all_settings" in fix and "pg_monitor" in fix
 

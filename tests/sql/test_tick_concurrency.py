@@ -57,7 +57,10 @@ def tick_while_held(admin_dsn: str, competitor_sql: str, params: dict[str, objec
     """Hold the competitor open, tick beside it, commit it; what that tick enqueued."""
     result: list[int] = []
     errors: list[BaseException] = []
-    with psycopg.connect(admin_dsn) as holder, psycopg.connect(admin_dsn, autocommit=True) as ticker:
+    with (
+        psycopg.connect(admin_dsn) as holder,
+        psycopg.connect(admin_dsn, autocommit=True) as ticker,
+    ):
         holder.execute(competitor_sql, params)  # the transaction stays open
 
         def run_tick() -> None:
@@ -98,5 +101,7 @@ def test_no_slot_is_lost_or_repeated_whatever_runs_beside_tick(
 
         slots = enqueued_slots(admin)
     expected_orgs = ORGS[1:] if silences_first else ORGS
-    expected = Counter({(org, slot + timedelta(minutes=m)): 1 for org in expected_orgs for m in (0, 1)})
+    expected = Counter(
+        {(org, slot + timedelta(minutes=m)): 1 for org in expected_orgs for m in (0, 1)}
+    )
     assert slots == expected

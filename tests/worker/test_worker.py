@@ -13,6 +13,7 @@ import pytest
 from pyrunlog import RunLog, RunStatus
 from pyrunlog.app import App, PrewarmContext, SyncContext
 from pyrunlog.localpg import LocalPostgres
+from tests.helpers import Conn
 from pyrunlog.worker import Worker
 from tests.worker.conftest import wait_for
 
@@ -162,14 +163,14 @@ def test_one_worker_prewarms_each_slot_and_the_outcome_is_recorded(
 
 
 def test_tick_mode_drives_schedules_without_pg_cron(
-    runlog: RunLog, start_worker: StartWorker
+    runlog: RunLog, start_worker: StartWorker, conn: Conn
 ) -> None:
+    """The superuser back-dates the slot (no role may write next_slot)."""
     app = App()
     done = threading.Event()
     app.handler("xledger")(lambda ctx: done.set())
     runlog.set_schedule(ORG, "xledger", "* * * * *")
-    with runlog._pool.connection() as conn:
-        conn.execute("UPDATE runlog.sync_schedule SET next_slot = now() - interval '10 seconds'")
+    conn.execute("UPDATE runlog.sync_schedule SET next_slot = now() - interval '10 seconds'")
     start_worker(app, tick=True)
     assert done.wait(10), "the worker's tick must enqueue the due slot and run it"
     (run,) = runlog.run_history(ORG)
