@@ -42,7 +42,8 @@ COMPETITORS: dict[str, tuple[str, bool]] = {
 
 def first_slot(admin: Conn) -> datetime:
     row = admin.execute("SELECT min(next_slot) FROM runlog.sync_schedule").fetchone()
-    assert row is not None and row[0] is not None
+    assert row is not None
+    assert row[0] is not None
     return row[0]  # type: ignore[no-any-return]
 
 

@@ -272,9 +272,11 @@ def test_health_changes_notify_the_alert_channel(worker_dsn: str, runlog: RunLog
 def test_the_minimum_interval_cannot_go_below_15_minutes(
     admin_dsn: str, setting: str, value: str
 ) -> None:
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        with pytest.raises(psycopg.errors.CheckViolation):
-            admin.execute(f"UPDATE runlog.settings SET {setting} = %s", [value])
+    with (
+        psycopg.connect(admin_dsn, autocommit=True) as admin,
+        pytest.raises(psycopg.errors.CheckViolation),
+    ):
+        admin.execute(f"UPDATE runlog.settings SET {setting} = %s", [value])
 
 
 def test_set_health_mode_refuses_a_bad_mode(runlog: RunLog) -> None:

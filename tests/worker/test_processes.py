@@ -17,6 +17,7 @@ from tests.worker.conftest import count, wait_for
 Spawn = Callable[..., subprocess.Popen[str]]
 ORGS = [uuid.UUID(int=0x1000 + i) for i in range(10)]
 KINDS = [f"kind_{i}" for i in range(5)]
+RUNNING = "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'running'"
 
 
 def queue_runs(dsn: str, per_integration: int, keyed: bool = True) -> int:
@@ -92,7 +93,7 @@ def test_sigterm_finishes_running_syncs_within_the_grace_period(
 ) -> None:
     queue_runs(admin_dsn, 1)
     worker = spawn("--concurrency", "4", "--grace-period", "20", sleep=1.5)
-    wait_for(lambda: count(admin_dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'running'")
+    wait_for(lambda: count(admin_dsn, RUNNING)
              == 4, what="4 running syncs")  # fmt: skip
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
@@ -110,13 +111,11 @@ def test_sigterm_cancels_syncs_that_outlive_the_grace_period(
 ) -> None:
     queue_runs(admin_dsn, 1)
     worker = spawn("--concurrency", "3", "--grace-period", "0.5", sleep=60)
-    wait_for(lambda: count(admin_dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'running'")
+    wait_for(lambda: count(admin_dsn, RUNNING)
              == 3, what="3 running syncs")  # fmt: skip
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
-    assert (
-        count(admin_dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'running'") == 0
-    )
+    assert count(admin_dsn, RUNNING) == 0
     with psycopg.connect(admin_dsn) as conn:
         reasons = conn.execute(
             "SELECT error_message FROM runlog.sync_run_log WHERE status = 'cancelled'"
@@ -137,7 +136,7 @@ def test_a_killed_and_restarted_worker_loses_no_queued_run(
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     wait_for(lambda: (runlog.reap_stale(timeout=timedelta(seconds=2)) or True)
-             and count(admin_dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'running'")
+             and count(admin_dsn, RUNNING)
              == 0, timeout=30, what="the killed worker's runs to be reaped")  # fmt: skip
     spawn("--concurrency", "4", sleep=0)
     periods_done = (

@@ -13,8 +13,8 @@ import pytest
 from pyrunlog import RunLog, RunStatus
 from pyrunlog.app import App, PrewarmContext, SyncContext
 from pyrunlog.localpg import LocalPostgres
-from tests.helpers import Conn
 from pyrunlog.worker import Worker
+from tests.helpers import Conn
 from tests.worker.conftest import wait_for
 
 ORG = uuid.UUID("00000000-0000-4000-8000-000000000009")
