@@ -18,12 +18,15 @@ BEGIN
             s.integration_type,
             p.slots,
             p.next_slot
-        FROM runlog.sync_schedule AS s
+        FROM pg_catalog.unnest(_enqueue_due.schedule_ids) AS t (id)
+        -- a join, not id = ANY (array): that is a filter tested against the
+        -- whole array for every row, quadratic in the number due
+        INNER JOIN runlog.sync_schedule AS s ON t.id = s.id
         CROSS JOIN LATERAL runlog._plan_slots(
             s.cron_spec, s.time_zone, s.catch_up, s.next_slot, _enqueue_due.at,
             _enqueue_due.config.max_slots_per_tick, _enqueue_due.config.drift_threshold
         ) AS p
-        WHERE s.id = ANY (_enqueue_due.schedule_ids) AND s.enabled AND s.next_slot <= _enqueue_due.at
+        WHERE s.enabled AND s.next_slot <= _enqueue_due.at
     ),
 
     advanced AS (

@@ -41,7 +41,9 @@ BEGIN
     -- held after lock_timeout is left for the next tick, with a warning.
     FOR busy_id IN
         SELECT d.id FROM runlog.sync_schedule AS d
-        WHERE d.enabled AND d.next_slot <= tick.at AND d.id NOT IN (SELECT pg_catalog.unnest(taken))
+        WHERE
+            d.enabled AND d.next_slot <= tick.at
+            AND NOT EXISTS (SELECT FROM pg_catalog.unnest(taken) AS t (id) WHERE t.id = d.id)
         ORDER BY d.id
     LOOP
         BEGIN
