@@ -22,9 +22,28 @@ BEGIN
         -- a join, not id = ANY (array): that is a filter tested against the
         -- whole array for every row, quadratic in the number due
         INNER JOIN runlog.sync_schedule AS s ON t.id = s.id
-        CROSS JOIN LATERAL runlog._plan_slots(
-            s.cron_spec, s.time_zone, s.catch_up, s.next_slot, _enqueue_due.at,
-            _enqueue_due.config.max_slots_per_tick, _enqueue_due.config.drift_threshold
+        CROSS JOIN LATERAL runlog._next_slot(s.cron_spec, s.time_zone, s.next_slot) AS f (following)
+        CROSS JOIN LATERAL (
+            -- On time (the common case): this slot, then the following one;
+            -- one cron evaluation per schedule.
+            SELECT
+                ARRAY[s.next_slot] AS slots,
+                f.following AS next_slot
+            WHERE
+                f.following > _enqueue_due.at
+                AND (s.catch_up <> 'none' OR _enqueue_due.at - s.next_slot <= _enqueue_due.config.drift_threshold)
+            UNION ALL
+            -- Slots were missed: the catch-up policy decides.
+            SELECT
+                c.slots,
+                c.next_slot
+            FROM runlog._plan_slots(
+                s.cron_spec, s.time_zone, s.catch_up, s.next_slot, _enqueue_due.at,
+                _enqueue_due.config.max_slots_per_tick, _enqueue_due.config.drift_threshold
+            ) AS c
+            WHERE
+                f.following IS NULL OR f.following <= _enqueue_due.at
+                OR (s.catch_up = 'none' AND _enqueue_due.at - s.next_slot > _enqueue_due.config.drift_threshold)
         ) AS p
         WHERE s.enabled AND s.next_slot <= _enqueue_due.at
     ),
