@@ -1,9 +1,9 @@
 CREATE OR REPLACE FUNCTION runlog._enqueue_due(
-    schedule_ids bigint [],
+    schedule_ids bigint[],
     at timestamptz,
     config runlog.settings,
     OUT enqueued integer,
-    OUT kinds text []
+    OUT kinds text[]
 )
 LANGUAGE plpgsql
 VOLATILE
@@ -83,5 +83,5 @@ BEGIN
 END
 $function$;
 
-COMMENT ON FUNCTION runlog._enqueue_due(bigint [], timestamptz, runlog.settings) IS
+COMMENT ON FUNCTION runlog._enqueue_due(bigint[], timestamptz, runlog.settings) IS
 'tick()''s set-based step: for the given schedules (locked by the caller) that are due at `at`, enqueues their slots under each catch-up policy and advances next_slot. Returns the runs enqueued and their integration types.';

@@ -70,7 +70,7 @@ COMMENT ON COLUMN runlog.scheduler_state.last_tick_at IS 'When tick() last ran.'
 COMMENT ON COLUMN runlog.scheduler_state.last_tick_by IS
 'Who ran the last tick: pg_cron, or worker:<id> when a worker drives the jobs.';
 
-REVOKE ALL ON runlog.scheduler_state FROM PUBLIC;
+REVOKE ALL ON runlog.scheduler_state FROM public;
 
 -- The last tick moves here from settings, which runlog_admin may UPDATE (an
 -- open transaction there would have blocked every tick).
@@ -103,7 +103,7 @@ COMMENT ON COLUMN runlog.retention_state.singleton IS 'Always true: the table ha
 COMMENT ON COLUMN runlog.retention_state.last_pruned_at IS 'When maintain_retention() last pruned.';
 COMMENT ON COLUMN runlog.retention_state.last_pruned_by IS 'The worker that did.';
 
-REVOKE ALL ON runlog.retention_state FROM PUBLIC;
+REVOKE ALL ON runlog.retention_state FROM public;
 
 ALTER TABLE runlog.settings ADD COLUMN IF NOT EXISTS tick_interval interval NOT NULL DEFAULT '1 minute';
 
