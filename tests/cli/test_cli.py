@@ -26,6 +26,7 @@ def console_script() -> str:
 
 
 def test_migrate_reports_up_to_date_on_a_migrated_database(dsn: str) -> None:
+    """migrate runs as the schema owner (the superuser here), as the operations guide says."""
     result = CliRunner().invoke(cli, ["migrate", "--dsn", dsn])
     assert result.exit_code == 0, result.output
     assert f"schema is up to date (version {latest_version():04d})" in result.output
@@ -82,6 +83,7 @@ def test_connection_problems_are_one_clear_line_without_traceback(dsn: str) -> N
 
 
 def test_a_schema_newer_than_the_package_is_a_clear_error(dsn: str) -> None:
+    """Planting a future migration row and migrating need the schema owner (the superuser)."""
     import psycopg
 
     with psycopg.connect(dsn, autocommit=True) as conn:

@@ -140,6 +140,7 @@ def test_an_older_schema_says_run_migrate(empty_dsn: str) -> None:
 
 
 def test_a_newer_schema_says_upgrade(dsn: str, admin_dsn: str) -> None:
+    """Planting a future migration row needs the schema owner (the superuser)."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("INSERT INTO runlog.schema_migrations (version, name) VALUES (9999, 'future')")
     line = one_error_line(pyrunlog("history", "--dsn", admin_dsn, "--org", str(ORG), ok=False))

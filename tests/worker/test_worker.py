@@ -179,11 +179,11 @@ def test_tick_mode_drives_schedules_without_pg_cron(
 
 
 @pytest.mark.parametrize("bad", [0, -1])
-def test_worker_refuses_bad_concurrency(dsn: str, bad: int) -> None:
+def test_worker_refuses_bad_concurrency(worker_dsn: str, bad: int) -> None:
     app = App()
     app.handler("x")(lambda ctx: None)
     with pytest.raises(ValueError, match="concurrency"):
-        Worker(dsn, app, concurrency=bad)
+        Worker(worker_dsn, app, concurrency=bad)
 
 
 def test_app_refuses_a_second_handler_for_a_type() -> None:
