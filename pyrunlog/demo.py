@@ -1,10 +1,13 @@
 """The demo: pg_cron-scheduled syncs for three organisations on a throwaway PostgreSQL.
 
-It migrates, installs the pg_cron jobs, schedules two integrations of three
-organisations every minute, and runs a worker against a simulated accounting
-API (latency, random failures, Dynamics slower than its schedule for one
-organisation) while a live table shows each integration's last run. Then it
-prints a summary of what pg_cron fired and how it went.
+It deploys as the operations guide says: the superuser migrates, creates
+pg_cron and two logins, one holding only runlog_admin and one holding only
+runlog_worker. The admin login installs the pg_cron jobs and schedules two
+integrations of three organisations every minute; the worker login runs a
+worker against a simulated accounting API (latency, random failures, Dynamics
+slower than its schedule for one organisation) while a live table shows each
+integration's last run. Then it prints a summary: runs by trigger and status,
+and for every minute, how many of its slots tick enqueued.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ SHORT_NAMES = {org_id: name.split()[0] for name, org_id in ORGS.items()}
 SLOW_SECONDS = 100
 """Dynamics of the slow organisation takes longer than its one-minute schedule."""
 DRIFT_THRESHOLD_SECONDS = 30
+INTEGRATIONS = ("xledger", "dynamics_365")
+ADMIN_LOGIN = "demo_admin"
+WORKER_LOGIN = "demo_worker"
 
 
 class SimulatedApi:
@@ -92,36 +98,51 @@ def run_demo(console: Console, seconds: float = 130.0) -> None:
     with console.status("starting a throwaway PostgreSQL with pg_cron..."):
         cluster = LocalPostgres().start()
     try:
-        dsn = cluster.dsn(CRON_DATABASE)
-        scheduled_at = _deploy(dsn, console)
-        exporter = ExporterServer(dsn)
+        _create(cluster.dsn(CRON_DATABASE), console)
+        admin_dsn = cluster.dsn(CRON_DATABASE, user=ADMIN_LOGIN)
+        worker_dsn = cluster.dsn(CRON_DATABASE, user=WORKER_LOGIN)
+        scheduled_at = _deploy(admin_dsn, console)
+        exporter = ExporterServer(admin_dsn)
         console.print(f"Prometheus metrics (pyrunlog exporter): {exporter.url}")
         api = SimulatedApi()
-        worker = Worker(dsn, build_app(api), concurrency=6, heartbeat_interval=2.0,
+        worker = Worker(worker_dsn, build_app(api), concurrency=6, heartbeat_interval=2.0,
                         grace_period=5.0, worker_id="demo-worker")  # fmt: skip
         thread = threading.Thread(target=worker.run, name="worker", daemon=True)
         thread.start()
-        with RunLog(dsn) as runlog:
+        with RunLog(admin_dsn) as runlog:
             for org_id in ORGS.values():
                 runlog.request_sync(org_id, "xledger")  # a manual run to start with
             # The slow sync starts now, so the next slot of its schedule waits
             # behind it for more than the drift threshold: a drift alert.
             runlog.request_sync(SLOW_ORG, "dynamics_365")
-            _watch(dsn, console, seconds, scheduled_at)
+            _watch(admin_dsn, console, seconds, scheduled_at)
             worker.stop()
             thread.join(timeout=30)
-            _summary(dsn, console)
+            _summary(admin_dsn, console)
         exporter.close()
     finally:
         cluster.stop()
 
 
-def _deploy(dsn: str, console: Console) -> datetime:
-    """Migrate, install the pg_cron jobs and schedule; when the schedules were created."""
-    applied = migrate(dsn)
+def _create(superuser_dsn: str, console: Console) -> None:
+    """The superuser's part: the schema, pg_cron and the two logins."""
+    applied = migrate(superuser_dsn)
     console.print(f"migrated: applied {', '.join(f'{v:04d}' for v in applied)}")
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(superuser_dsn, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+        for login, role in ((ADMIN_LOGIN, "runlog_admin"), (WORKER_LOGIN, "runlog_worker")):
+            conn.execute(f"CREATE ROLE {login} LOGIN IN ROLE {role}")
+    console.print(
+        f"logins: {ADMIN_LOGIN} (runlog_admin) schedules, {WORKER_LOGIN} (runlog_worker) syncs"
+    )
+
+
+def _deploy(admin_dsn: str, console: Console) -> datetime:
+    """The operator's part, as a runlog_admin login: pg_cron jobs, settings, schedules.
+
+    Returns when the schedules were created.
+    """
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
         jobs = [row[0] for row in conn.execute("SELECT jobname FROM runlog.install_cron_jobs()")]
         # A short threshold so that the slow integration shows up as drift.
         conn.execute(
@@ -130,9 +151,9 @@ def _deploy(dsn: str, console: Console) -> datetime:
         )
     console.print(f"pg_cron jobs installed: {', '.join(jobs)}")
     scheduled_at = datetime.now(timezone.utc)
-    with RunLog(dsn) as runlog:
+    with RunLog(admin_dsn) as runlog:
         for org_id in ORGS.values():
-            for integration in ("xledger", "dynamics_365"):
+            for integration in INTEGRATIONS:
                 runlog.set_schedule(
                     org_id, integration, "* * * * *", "Europe/Oslo",
                     prewarm_lead=timedelta(minutes=1),
@@ -216,20 +237,41 @@ def _summary(dsn: str, console: Console) -> None:
         ):
             table.add_row(*(str(value) if value is not None else "-" for value in row))
         console.print(table)
-        fired = conn.execute(
-            "SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)"
-            " WHERE j.jobname = 'runlog_tick' AND d.status = 'succeeded'"
-        ).fetchone()
+        minutes = _slots_per_minute(conn)
         drift = conn.execute(
             "SELECT integration_type, org_id, round(drift_seconds)::int FROM runlog.drift_alerts"
             " ORDER BY drift_seconds DESC LIMIT 3"
         ).fetchall()
         cold = conn.execute("SELECT count(*) FROM runlog.cold_starts").fetchone()
-    ticks = fired[0] if fired else 0
-    console.print(f"pg_cron ran runlog_tick {ticks} time{'' if ticks == 1 else 's'}")
+    expected = len(ORGS) * len(INTEGRATIONS)
+    console.print(
+        "slots enqueued by tick per minute: "
+        + ", ".join(f"{minute:%H:%M} {n}/{expected}" for minute, n in minutes)
+    )
+    if minutes and all(n == expected for _, n in minutes):
+        console.print(f"[green]every slot of every minute enqueued[/] ({len(minutes)} minutes)")
+    else:
+        console.print("[red]slots missing[/]: see the minutes above")
     for integration, org_id, seconds in drift:
         console.print(
             f"[yellow]drift alert:[/] {integration} of {SHORT_NAMES.get(org_id, org_id)} "
             f"started {seconds}s late"
         )
     console.print(f"cold starts (no successful pre-warm before the run): {cold[0] if cold else 0}")
+
+
+def _slots_per_minute(conn: psycopg.Connection[Any]) -> list[tuple[Any, int]]:
+    """Each minute from the first slot to the last tick, and the scheduled runs enqueued for it."""
+    return [
+        (minute, int(n))
+        for minute, n in conn.execute(
+            "SELECT m, (SELECT count(DISTINCT (r.org_id, r.integration_type))"
+            "  FROM runlog.sync_run_log r"
+            "  WHERE r.triggered_by = 'scheduler' AND r.scheduled_for = m)"
+            " FROM generate_series("
+            "  date_trunc('minute', (SELECT min(created_at) FROM runlog.sync_schedule))"
+            "  + interval '1 minute',"
+            "  date_trunc('minute', (SELECT last_tick_at FROM runlog.scheduler_status())),"
+            "  interval '1 minute') AS m ORDER BY m"
+        ).fetchall()
+    ]

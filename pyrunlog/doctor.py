@@ -95,33 +95,44 @@ def check_roles(conn: Conn) -> list[Finding]:
     return [Finding("roles", Level.OK, ", ".join(ROLES) + " present")]
 
 
-def check_scheduler(conn: Conn) -> list[Finding]:
+def _can_read_settings(conn: Conn) -> bool:
+    """Whether this login may read superuser-only settings (shared_preload_libraries)."""
+    return bool(_one(conn, "SELECT pg_has_role('pg_read_all_settings', 'USAGE')"))
+
+
+def _check_preload(conn: Conn, driver: str | None) -> Finding:
+    if not _can_read_settings(conn):
+        return Finding(
+            "pg_cron",
+            Level.WARN,
+            "could not check whether pg_cron is loaded: reading shared_preload_libraries"
+            " needs the privileges of pg_read_all_settings",
+            "GRANT pg_read_all_settings (or pg_monitor) TO the login doctor runs as",
+        )
     preload = _one(conn, "SELECT current_setting('shared_preload_libraries')") or ""
     cron_db = _one(conn, "SELECT current_setting('cron.database_name', true)")
     installed = _one(conn, "SELECT count(*) FROM pg_extension WHERE extname = 'pg_cron'")
+    if "pg_cron" in preload:
+        where = f"pg_cron loaded, cron.database_name = {cron_db}"
+        return Finding(
+            "pg_cron", Level.OK, where + ("" if installed else " (extension not created here)")
+        )
+    return Finding(
+        "pg_cron",
+        Level.OK if driver == "worker" else Level.WARN,
+        "pg_cron is not loaded",
+        None
+        if driver == "worker"
+        else "set shared_preload_libraries = pg_cron and cron.database_name, restart, "
+        "CREATE EXTENSION pg_cron; or run workers with --tick",
+    )
+
+
+def check_scheduler(conn: Conn) -> list[Finding]:
     driver, jobs, last_tick_at, last_tick_by = conn.execute(
         "SELECT driver, cron_jobs, last_tick_at, last_tick_by FROM runlog.scheduler_status()"
     ).fetchone() or (None, 0, None, None)
-    findings = []
-    if "pg_cron" in preload:
-        where = f"pg_cron loaded, cron.database_name = {cron_db}"
-        findings.append(
-            Finding(
-                "pg_cron", Level.OK, where + ("" if installed else " (extension not created here)")
-            )
-        )
-    else:
-        findings.append(
-            Finding(
-                "pg_cron",
-                Level.OK if driver == "worker" else Level.WARN,
-                "pg_cron is not loaded",
-                None
-                if driver == "worker"
-                else "set shared_preload_libraries = pg_cron and cron.database_name, restart, "
-                "CREATE EXTENSION pg_cron; or run workers with --tick",
-            )
-        )
+    findings = [_check_preload(conn, driver)]
     if driver == "none":
         findings.append(
             Finding(
@@ -139,18 +150,55 @@ def check_scheduler(conn: Conn) -> list[Finding]:
                 f"{driver} drives tick (last tick {last_tick_at} by {last_tick_by})",
             )
         )
-    if installed and jobs:
+    findings += check_tick(conn)
+    if jobs:
         findings += _check_cron_jobs(conn)
     return findings
 
 
+TICK_STALE = "2 minutes"
+
+
+def check_tick(conn: Conn) -> list[Finding]:
+    """A tick that stopped, and schedules whose next slot is overdue (lost or late slots)."""
+    last_tick, stale = conn.execute(
+        "SELECT last_tick_at, coalesce(last_tick_at < now() - %s::interval, true)"
+        " FROM runlog.scheduler_status()",
+        [TICK_STALE],
+    ).fetchone() or (None, True)
+    overdue, oldest = conn.execute(
+        "SELECT count(*), min(c.next_slot) FROM runlog.sync_schedule c, runlog.settings s"
+        " WHERE c.enabled AND c.next_slot < now() - s.tick_interval"
+    ).fetchone() or (0, None)
+    return [
+        _verdict(
+            "tick",
+            f"tick has not run for more than {TICK_STALE} (last tick {last_tick or 'never'})"
+            if stale
+            else None,
+            Level.FAIL,
+            "see the cron runlog_tick finding (cron.job_run_details) or the --tick worker's log;"
+            " SELECT runlog.tick() runs it once by hand",
+            f"tick ran within the last {TICK_STALE}",
+        ),
+        _verdict(
+            "late slots",
+            f"{overdue} schedules have a slot more than one tick interval in the past"
+            f" (oldest {oldest}); their runs are not being enqueued"
+            if overdue
+            else None,
+            Level.FAIL,
+            "make tick run again (see the tick and scheduler findings); the next tick enqueues"
+            " these slots under each schedule's catch-up policy. If tick runs less often than"
+            " every minute: UPDATE runlog.settings SET tick_interval = ...",
+            "every schedule's next slot is within one tick interval",
+        ),
+    ]
+
+
 def _check_cron_jobs(conn: Conn) -> list[Finding]:
     rows = conn.execute(
-        "SELECT j.jobname, j.active, d.status, d.end_time, d.return_message"
-        " FROM cron.job AS j LEFT JOIN LATERAL (SELECT status, end_time, return_message"
-        "   FROM cron.job_run_details AS d WHERE d.jobid = j.jobid"
-        "   ORDER BY d.runid DESC LIMIT 1) AS d ON true"
-        " WHERE j.jobname LIKE 'runlog\\_%'"
+        "SELECT jobname, active, last_status, last_end, last_message FROM runlog.cron_job_status()"
     ).fetchall()
     found = {row[0]: row for row in rows}
     findings = []
@@ -167,8 +215,8 @@ def _check_cron_jobs(conn: Conn) -> list[Finding]:
                     f"cron {name}",
                     Level.FAIL,
                     "job inactive",
-                    "UPDATE cron.job SET active = true WHERE jobname = ...;"
-                    " or pyrunlog cron install",
+                    "as the job's owner: SELECT cron.alter_job(jobid, active := true)"
+                    " FROM cron.job WHERE jobname = ...",
                 )
             )
         elif status == "failed":
@@ -177,7 +225,7 @@ def _check_cron_jobs(conn: Conn) -> list[Finding]:
                     f"cron {name}",
                     Level.FAIL,
                     f"last run failed: {message}",
-                    "see cron.job_run_details; fix the cause",
+                    "see SELECT * FROM runlog.cron_job_status(); fix the cause",
                 )
             )
         else:

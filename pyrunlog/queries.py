@@ -287,6 +287,13 @@ def maintain(worker_id: str) -> Query:
     return Query("SELECT * FROM runlog.maintain(%(worker_id)s)", {"worker_id": worker_id})
 
 
+def maintain_retention(worker_id: str) -> Query:
+    """runlog.maintain_retention: the daily prune for deployments without pg_cron."""
+    return Query(
+        "SELECT runlog.maintain_retention(%(worker_id)s) AS deleted", {"worker_id": worker_id}
+    )
+
+
 def prewarm() -> Query:
     """runlog.prewarm."""
     return Query("SELECT runlog.prewarm() AS signalled", {})

@@ -85,6 +85,11 @@ class SchedulingCalls:
         rows = self._rows(queries.maintain(worker_id), conn)
         return {k: int(v) for k, v in rows[0].items()} if rows else None
 
+    def maintain_retention(self, worker_id: str, *, conn: Any = None) -> int | None:
+        """runlog.maintain_retention: runs deleted; None when not due or another worker prunes."""
+        deleted = self._rows(queries.maintain_retention(worker_id), conn)[0]["deleted"]
+        return None if deleted is None else int(deleted)
+
     def prewarm_signal(self, *, conn: Any = None) -> int:
         """runlog.prewarm: NOTIFY workers of slots within their pre-warm lead; how many."""
         return int(self._rows(queries.prewarm(), conn)[0]["signalled"])

@@ -57,8 +57,8 @@ class Worker:
     """Runs the handlers of an App for queued runs.
 
     ``tick=True`` also drives tick, pre-warm and the reaper every minute (and
-    retention daily) for deployments without pg_cron; an advisory lock lets one
-    worker at a time do it.
+    retention daily) for deployments without pg_cron; a row lock on an
+    owner-only table lets one worker at a time do it.
     """
 
     def __init__(
@@ -415,7 +415,7 @@ class Worker:
         # the next minute boundary
         self._next_tick = time.monotonic() + 60.0 - (time.time() % 60.0) + 0.05
         if time.monotonic() >= self._next_prune:
-            self.runlog.prune()
+            self.runlog.maintain_retention(self.worker_id)
             self._next_prune = time.monotonic() + timedelta(hours=24).total_seconds()
 
     # -- active health checks -------------------------------------------------------

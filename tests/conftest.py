@@ -141,8 +141,9 @@ def reader_dsn(dsn: str, logins: Logins) -> str:
 
 
 @pytest.fixture
-def runlog(dsn: str) -> Iterator[RunLog]:
-    with RunLog(dsn) as repository:
+def runlog(admin_dsn: str) -> Iterator[RunLog]:
+    """RunLog as a runlog_admin login: schedules, settings, prune, tick, as operators use it."""
+    with RunLog(admin_dsn) as repository:
         yield repository
 
 

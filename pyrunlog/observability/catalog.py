@@ -89,7 +89,7 @@ SQL_METRICS: tuple[MetricSpec, ...] = (
         "pyrunlog_tick_last_success_timestamp_seconds",
         "gauge",
         (),
-        "Unix time of the last tick() that committed (runlog.settings.last_tick_at); 0 if never.",
+        "Unix time of the last tick() that committed (scheduler_state.last_tick_at); 0 if never.",
     ),
     MetricSpec(
         "pyrunlog_integrations_unhealthy",

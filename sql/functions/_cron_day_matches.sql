@@ -2,7 +2,6 @@ CREATE OR REPLACE FUNCTION runlog._cron_day_matches(spec runlog.cron_spec, day d
 RETURNS boolean
 LANGUAGE sql
 IMMUTABLE
-SET search_path = pg_catalog, pg_temp
 AS $function$
     -- Vixie cron: when both day fields are restricted, either may match.
     SELECT CASE

@@ -15,17 +15,18 @@ BEGIN
     IF claim_prewarm.slot IS NULL THEN
         PERFORM runlog._invalid('slot must not be NULL');
     END IF;
-    -- Only a pre-warm the database planned (prewarm() set the schedule's
-    -- prewarmed_slot) for a slot still ahead: a NOTIFY anyone can forge.
+    -- Only a pre-warm the database planned (prewarm()'s schedule_prewarm
+    -- row) for a slot still ahead: a NOTIFY anyone can forge.
     INSERT INTO runlog.prewarm_log AS p (org_id, integration_type, slot, worker_id)
-    SELECT s.org_id, s.integration_type, s.prewarmed_slot, pg_catalog.left(claim_prewarm.worker_id, 200)
+    SELECT s.org_id, s.integration_type, w.slot, pg_catalog.left(claim_prewarm.worker_id, 200)
     FROM runlog.sync_schedule AS s
+    INNER JOIN runlog.schedule_prewarm AS w ON s.id = w.schedule_id
     WHERE
         s.org_id = claim_prewarm.org_id
         AND s.integration_type = claim_prewarm.integration_type
         AND s.enabled
-        AND s.prewarmed_slot = claim_prewarm.slot
-        AND s.prewarmed_slot > pg_catalog.now()
+        AND w.slot = claim_prewarm.slot
+        AND w.slot > pg_catalog.now()
     ON CONFLICT ON CONSTRAINT prewarm_log_slot_key DO NOTHING;
     RETURN FOUND;
 END

@@ -14,24 +14,25 @@ BEGIN
             pg_catalog.format('max_claims must be between 1 and 1000, got %s', claim_prewarms.max_claims)
         );
     END IF;
-    -- The planned pre-warms (prewarm() set prewarmed_slot) of slots still ahead
+    -- The planned pre-warms (prewarm()'s schedule_prewarm rows) of slots still ahead
     -- that nobody claimed yet. The unique slot key lets one claimer win each.
     RETURN QUERY
     INSERT INTO runlog.prewarm_log AS p (org_id, integration_type, slot, worker_id)
-    SELECT s.org_id, s.integration_type, s.prewarmed_slot, pg_catalog.left(claim_prewarms.worker_id, 200)
+    SELECT s.org_id, s.integration_type, w.slot, pg_catalog.left(claim_prewarms.worker_id, 200)
     FROM runlog.sync_schedule AS s
+    INNER JOIN runlog.schedule_prewarm AS w ON s.id = w.schedule_id
     WHERE
         s.enabled
         AND s.integration_type = ANY(claim_prewarms.integration_types)
-        AND s.prewarmed_slot > pg_catalog.now()
+        AND w.slot > pg_catalog.now()
         AND NOT EXISTS (
             SELECT FROM runlog.prewarm_log AS done
             WHERE
                 done.org_id = s.org_id
                 AND done.integration_type = s.integration_type
-                AND done.slot = s.prewarmed_slot
+                AND done.slot = w.slot
         )
-    ORDER BY s.prewarmed_slot
+    ORDER BY w.slot
     LIMIT claim_prewarms.max_claims
     ON CONFLICT ON CONSTRAINT prewarm_log_slot_key DO NOTHING
     RETURNING p.org_id, p.integration_type, p.slot;

@@ -20,6 +20,7 @@ BEGIN
             ),
             HINT = 'SELECT org_id, integration_type FROM runlog.sync_schedule lists the schedules.';
     END IF;
+    DELETE FROM runlog.schedule_prewarm AS w WHERE w.schedule_id = removed.id;
     RETURN runlog._schedule_summary(removed);
 END
 $function$;

@@ -7,10 +7,9 @@ SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
 BEGIN
-    -- One driver at a time, however many workers call this. A row lock on
-    -- settings (only the owner may lock it; any connection could hold an
-    -- advisory lock and stop every tick).
-    PERFORM FROM runlog.settings AS s FOR NO KEY UPDATE SKIP LOCKED;
+    -- One driver at a time, however many workers call this: a row lock on an
+    -- owner-only table (an advisory lock could be taken by any login).
+    PERFORM FROM runlog.scheduler_state AS t FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
         RETURN;
     END IF;
@@ -23,4 +22,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.maintain(text) IS
-'tick + prewarm + reap_stale at the database''s now() for deployments without pg_cron, driven by workers (pyrunlog worker --tick); a row lock on runlog.settings lets one caller at a time through (the others get no row).';
+'tick + prewarm + reap_stale at the database''s now() for deployments without pg_cron, driven by workers (pyrunlog worker --tick); a row lock on the owner-only runlog.scheduler_state lets one caller at a time through (the others get no row).';

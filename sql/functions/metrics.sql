@@ -212,7 +212,7 @@ AS $function$
         'gauge',
         '{}'::jsonb,
         coalesce(pg_catalog.date_part('epoch', s.last_tick_at), 0)
-    FROM runlog.settings AS s
+    FROM runlog.scheduler_state AS s
     -- External API health.
     UNION ALL
     SELECT

@@ -10,30 +10,41 @@ DECLARE
     signalled integer := 0;
     due record;
 BEGIN
-    -- The next slot after `at`: next_slot, or (when the tick of this minute has
-    -- not run yet, since pg_cron starts both jobs at once) the one after it.
+    -- Pre-warm only reads sync_schedule and keeps its own state in
+    -- schedule_prewarm: it never locks a schedule row that tick() needs.
     FOR due IN
         WITH upcoming AS (
+            -- The next slot after `at`: next_slot, or (when the tick of this
+            -- minute has not run yet, since pg_cron starts both jobs at once)
+            -- the one after it.
             SELECT
                 s.id,
+                s.org_id,
+                s.integration_type,
                 CASE
                     WHEN s.next_slot > prewarm.at THEN s.next_slot
                     ELSE runlog._next_slot(s.cron_spec, s.time_zone, prewarm.at)
-                END AS slot
+                END AS slot,
+                s.prewarm_lead
             FROM runlog.sync_schedule AS s
             WHERE s.enabled AND s.next_slot <= prewarm.at + s.prewarm_lead
+        ),
+
+        signalled AS (
+            INSERT INTO runlog.schedule_prewarm AS w (schedule_id, slot)
+            SELECT u.id, u.slot FROM upcoming AS u
+            WHERE u.slot <= prewarm.at + u.prewarm_lead
+            ON CONFLICT (schedule_id) DO UPDATE
+                SET slot = excluded.slot, signalled_at = pg_catalog.now()
+                WHERE w.slot IS DISTINCT FROM excluded.slot
+            RETURNING w.schedule_id, w.slot
         )
 
-        UPDATE runlog.sync_schedule AS s
-        SET prewarmed_slot = u.slot
-        FROM upcoming AS u
-        WHERE
-            s.id = u.id
-            AND u.slot <= prewarm.at + s.prewarm_lead
-            AND s.prewarmed_slot IS DISTINCT FROM u.slot
-        RETURNING s.org_id, s.integration_type, u.slot AS next_slot
+        SELECT u.org_id, u.integration_type, g.slot
+        FROM signalled AS g
+        INNER JOIN upcoming AS u ON g.schedule_id = u.id
     LOOP
-        -- The plan is the schedule's prewarmed_slot; the payload names no
+        -- The plan is the schedule_prewarm row; the payload names no
         -- organisation. Workers claim planned pre-warms with claim_prewarms.
         PERFORM pg_catalog.pg_notify('runlog_prewarm', due.integration_type);
         signalled := signalled + 1;
@@ -43,4 +54,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.prewarm(timestamptz) IS
-'Plans a pre-warm (sync_schedule.prewarmed_slot) once for each schedule whose next slot is within its pre-warm lead and sends NOTIFY runlog_prewarm with its integration type; workers claim the planned ones with claim_prewarms. Returns the number planned.';
+'Plans a pre-warm (a runlog.schedule_prewarm row) and sends NOTIFY runlog_prewarm with its integration type once for each schedule whose next slot is within its pre-warm lead; its state is in schedule_prewarm, so it never locks a schedule row. Returns the number of signals.';

@@ -15,7 +15,7 @@ BEGIN
             'SELECT count(*)::integer FROM %I.job WHERE jobname LIKE ''runlog\_%%'' AND active', cron_schema
         ) INTO cron_jobs;
     END IF;
-    SELECT s.last_tick_at, s.last_tick_by INTO last_tick_at, last_tick_by FROM runlog.settings AS s;
+    SELECT s.last_tick_at, s.last_tick_by INTO last_tick_at, last_tick_by FROM runlog.scheduler_state AS s;
     driver := CASE
         WHEN cron_jobs > 0 THEN 'pg_cron'
         WHEN last_tick_by LIKE 'worker:%' AND last_tick_at > pg_catalog.now() - interval '5 minutes' THEN 'worker'

@@ -2,8 +2,9 @@ CREATE OR REPLACE FUNCTION runlog.slot_key(org_id uuid, integration_type text, s
 RETURNS text
 LANGUAGE sql
 IMMUTABLE
-SET search_path = pg_catalog, pg_temp
 AS $function$
+    -- No SET clause: the planner inlines it into tick's INSERT (a SET would
+    -- make it a full function call per run). Every name is qualified.
     SELECT org_id::text || '/' || integration_type || '/'
         || pg_catalog.to_char(slot AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"');
 $function$;

@@ -5,81 +5,72 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
+SET jit = off
 AS $function$
 DECLARE
     config runlog.settings;
+    taken bigint [];
     enqueued integer;
-    kinds text [];
-    kind text;
+    waited integer;
+    busy_id bigint;
+    queued_kinds text [];
 BEGIN
     IF tick.at IS NULL OR NOT pg_catalog.isfinite(tick.at) THEN
         PERFORM runlog._invalid('at must be a finite timestamp');
     END IF;
+    -- One tick at a time: a second tick waits here for the first to commit,
+    -- then sees the schedules it advanced. The row is owner-only: no other
+    -- role can hold it. Waiting up to 50 s keeps a second tick from failing.
+    PERFORM pg_catalog.set_config('lock_timeout', '50s', true);
+    PERFORM FROM runlog.scheduler_state AS t FOR UPDATE;
+    PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
     SELECT s.* INTO STRICT config FROM runlog.settings AS s;
 
-    WITH due AS (
-        SELECT s.id, s.org_id, s.integration_type, s.cron_spec, s.time_zone, s.catch_up, s.next_slot
-        FROM runlog.sync_schedule AS s
-        WHERE s.enabled AND s.next_slot <= tick.at
-        FOR UPDATE SKIP LOCKED
-    ),
+    -- Set-based: every due schedule nobody else holds, in one pass.
+    SELECT coalesce(pg_catalog.array_agg(s.id), '{}') INTO taken
+    FROM (
+        SELECT d.id FROM runlog.sync_schedule AS d
+        WHERE d.enabled AND d.next_slot <= tick.at
+        FOR NO KEY UPDATE SKIP LOCKED
+    ) AS s;
+    SELECT e.enqueued, e.kinds INTO enqueued, queued_kinds
+    FROM runlog._enqueue_due(taken, tick.at, config) AS e;
 
-    planned AS (
-        SELECT
-            d.id,
-            d.org_id,
-            d.integration_type,
-            p.slots,
-            p.next_slot
-        FROM due AS d
-        CROSS JOIN LATERAL runlog._plan_slots(
-            d.cron_spec, d.time_zone, d.catch_up, d.next_slot, tick.at,
-            config.max_slots_per_tick, config.drift_threshold
-        ) AS p
-    ),
+    -- The few schedules an operator's open transaction holds (set_schedule,
+    -- enable/disable/delete): wait for each rather than skip it, because a
+    -- skipped slot is lost under catch-up latest and none. A schedule still
+    -- held after lock_timeout is left for the next tick, with a warning.
+    FOR busy_id IN
+        SELECT d.id FROM runlog.sync_schedule AS d
+        WHERE
+            d.enabled AND d.next_slot <= tick.at
+            AND NOT EXISTS (SELECT FROM pg_catalog.unnest(taken) AS t (id) WHERE t.id = d.id)
+        ORDER BY d.id
+    LOOP
+        BEGIN
+            PERFORM FROM runlog.sync_schedule AS d
+            WHERE d.id = busy_id AND d.enabled AND d.next_slot <= tick.at
+            FOR NO KEY UPDATE;
+            IF FOUND THEN
+                SELECT e.enqueued, queued_kinds || e.kinds INTO waited, queued_kinds
+                FROM runlog._enqueue_due(ARRAY[busy_id], tick.at, config) AS e;
+                enqueued := enqueued + waited;
+            END IF;
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE WARNING 'tick: schedule % stayed locked by another transaction; its slot waits for the next tick',
+                busy_id;
+        END;
+    END LOOP;
 
-    advanced AS (
-        UPDATE runlog.sync_schedule AS s
-        SET
-            next_slot = p.next_slot,
-            last_slot = coalesce(p.slots[pg_catalog.cardinality(p.slots)], s.last_slot)
-        FROM planned AS p
-        WHERE s.id = p.id
-        RETURNING s.id
-    ),
-
-    inserted AS (
-        INSERT INTO runlog.sync_run_log AS r (
-            org_id, integration_type, status, triggered_by, scheduled_for, idempotency_key
-        )
-        SELECT
-            p.org_id,
-            p.integration_type,
-            'queued',
-            'scheduler',
-            slot.value,
-            runlog.slot_key(p.org_id, p.integration_type, slot.value)
-        FROM planned AS p
-        CROSS JOIN LATERAL pg_catalog.unnest(p.slots) AS slot (value)
-        ON CONFLICT DO NOTHING
-        RETURNING r.integration_type
-    )
-
-    SELECT
-        count(*)::integer,
-        array_agg(DISTINCT i.integration_type)
-    INTO enqueued, kinds
-    FROM inserted AS i;
-
-    UPDATE runlog.settings SET last_tick_at = pg_catalog.now(), last_tick_by = tick.ticked_by;
+    UPDATE runlog.scheduler_state AS t
+    SET last_tick_at = pg_catalog.now(), last_tick_by = pg_catalog.left(tick.ticked_by, 200);
 
     -- One wake-up per integration type, not one per run.
-    FOREACH kind IN ARRAY coalesce(kinds, '{}') LOOP
-        PERFORM pg_catalog.pg_notify('runlog_queued', kind);
-    END LOOP;
+    PERFORM pg_catalog.pg_notify('runlog_queued', k.kind)
+    FROM (SELECT DISTINCT u.kind FROM pg_catalog.unnest(queued_kinds) AS u (kind)) AS k;
     RETURN enqueued;
 END
 $function$;
 
 COMMENT ON FUNCTION runlog.tick(timestamptz, text) IS
-'Enqueues every slot that has come (status queued, triggered_by scheduler, idempotency key per slot) following each schedule''s catch-up policy, in one set-based pass; never the same slot twice. Returns the number of runs enqueued.';
+'Enqueues every slot that has come (status queued, triggered_by scheduler, idempotency key per slot) following each schedule''s catch-up policy, set-based; one tick at a time, waiting for schedule rows an open transaction holds instead of skipping them, so no slot is lost or enqueued twice. Returns the number of runs enqueued.';

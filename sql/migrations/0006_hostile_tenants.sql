@@ -107,10 +107,9 @@ COMMENT ON COLUMN runlog.migration_lock.locked IS
 
 REVOKE ALL ON runlog.migration_lock FROM public;
 
-CREATE INDEX IF NOT EXISTS sync_schedule_planned_prewarm_idx
-ON runlog.sync_schedule (prewarmed_slot)
-WHERE enabled;
-COMMENT ON INDEX runlog.sync_schedule_planned_prewarm_idx IS
+CREATE INDEX IF NOT EXISTS schedule_prewarm_slot_idx
+ON runlog.schedule_prewarm (slot);
+COMMENT ON INDEX runlog.schedule_prewarm_slot_idx IS
 'Serves claim_prewarms, which every worker with pre-warm hooks calls on each poll: planned pre-warms by slot.';
 
 DROP FUNCTION IF EXISTS runlog.maintain(text, timestamptz);

@@ -26,21 +26,22 @@ def console_script() -> str:
 
 
 def test_migrate_reports_up_to_date_on_a_migrated_database(dsn: str) -> None:
+    """migrate runs as the schema owner (the superuser here), as the operations guide says."""
     result = CliRunner().invoke(cli, ["migrate", "--dsn", dsn])
     assert result.exit_code == 0, result.output
     assert f"schema is up to date (version {latest_version():04d})" in result.output
 
 
-def test_version_prints_package_and_schema(dsn: str) -> None:
-    result = CliRunner().invoke(cli, ["version"], env={"PYRUNLOG_DSN": dsn})
+def test_version_prints_package_and_schema(admin_dsn: str) -> None:
+    result = CliRunner().invoke(cli, ["version"], env={"PYRUNLOG_DSN": admin_dsn})
     assert result.exit_code == 0, result.output
     assert f"schema {latest_version():04d}" in result.output
 
 
-def test_status_json_parses_back(dsn: str, runlog: RunLog) -> None:
+def test_status_json_parses_back(admin_dsn: str, runlog: RunLog) -> None:
     run = runlog.start_run(ORG, "xledger")
     runlog.finish_run(run.id, "failed", 3, 1, "HTTP 429 Too Many Requests\nretry later")
-    result = CliRunner().invoke(cli, ["status", "--dsn", dsn, "--org", str(ORG), "--json"])
+    result = CliRunner().invoke(cli, ["status", "--dsn", admin_dsn, "--org", str(ORG), "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [(r["integration_type"], r["status"], r["records_failed"]) for r in rows] == [
@@ -48,10 +49,10 @@ def test_status_json_parses_back(dsn: str, runlog: RunLog) -> None:
     ]
 
 
-def test_status_table_shows_status_and_first_error_line(dsn: str, runlog: RunLog) -> None:
+def test_status_table_shows_status_and_first_error_line(admin_dsn: str, runlog: RunLog) -> None:
     run = runlog.start_run(ORG, "xledger")
     runlog.finish_run(run.id, "failed", 0, 0, "HTTP 429\nsecond line")
-    result = CliRunner().invoke(cli, ["status", "--dsn", dsn, "--org", str(ORG)],
+    result = CliRunner().invoke(cli, ["status", "--dsn", admin_dsn, "--org", str(ORG)],
                                 terminal_width=200)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "failed" in result.output
@@ -82,6 +83,7 @@ def test_connection_problems_are_one_clear_line_without_traceback(dsn: str) -> N
 
 
 def test_a_schema_newer_than_the_package_is_a_clear_error(dsn: str) -> None:
+    """Planting a future migration row and migrating need the schema owner (the superuser)."""
     import psycopg
 
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -106,6 +108,10 @@ def test_demo_shows_pg_cron_fired_runs() -> None:
     assert "Prometheus metrics (pyrunlog exporter): http://127.0.0.1:" in result.output
     assert "summary: runs by trigger and status" in result.output
     assert "│ scheduler" in result.output, "pg_cron must have fired scheduled runs"
+    assert "logins: demo_admin (runlog_admin) schedules, demo_worker (runlog_worker)" in (
+        result.output
+    )
+    assert "every slot of every minute enqueued" in result.output, result.output
 
 
 def invoke(*args: str) -> str:
@@ -114,53 +120,61 @@ def invoke(*args: str) -> str:
     return result.output
 
 
-def test_schedule_commands_round_trip(dsn: str) -> None:
+def test_schedule_commands_round_trip(admin_dsn: str) -> None:
     org = str(ORG)
-    out = invoke("schedule", "add", "--dsn", dsn, "--org", org, "xledger", "0 6 * * mon-fri",
+    out = invoke("schedule", "add", "--dsn", admin_dsn, "--org", org, "xledger", "0 6 * * mon-fri",
                  "--tz", "Europe/Oslo", "--catch-up", "all", "--prewarm-lead", "120")  # fmt: skip
     assert "xledger: '0 6 * * mon-fri' Europe/Oslo, next" in out
-    listed = json.loads(invoke("schedule", "list", "--dsn", dsn, "--json"))
+    listed = json.loads(invoke("schedule", "list", "--dsn", admin_dsn, "--json"))
     assert [(s["integration_type"], s["catch_up"], s["prewarm_lead"]) for s in listed] == [
         ("xledger", "all", 120.0)
     ]
-    assert "0 6 * * mon-fri" in invoke("schedule", "list", "--dsn", dsn, "--org", org)
+    assert "0 6 * * mon-fri" in invoke("schedule", "list", "--dsn", admin_dsn, "--org", org)
     assert "disabled schedule" in invoke(
-        "schedule", "disable", "--dsn", dsn, "--org", org, "xledger"
+        "schedule", "disable", "--dsn", admin_dsn, "--org", org, "xledger"
     )
-    assert "enabled schedule" in invoke("schedule", "enable", "--dsn", dsn, "--org", org, "xledger")
-    assert "removed schedule" in invoke("schedule", "remove", "--dsn", dsn, "--org", org, "xledger")
-    assert json.loads(invoke("schedule", "list", "--dsn", dsn, "--json")) == []
+    assert "enabled schedule" in invoke(
+        "schedule", "enable", "--dsn", admin_dsn, "--org", org, "xledger"
+    )
+    assert "removed schedule" in invoke(
+        "schedule", "remove", "--dsn", admin_dsn, "--org", org, "xledger"
+    )
+    assert json.loads(invoke("schedule", "list", "--dsn", admin_dsn, "--json")) == []
 
 
-def test_schedule_add_with_a_bad_expression_is_a_clear_error(dsn: str) -> None:
+def test_schedule_add_with_a_bad_expression_is_a_clear_error(admin_dsn: str) -> None:
     result = CliRunner().invoke(
-        cli, ["schedule", "add", "--dsn", dsn, "--org", str(ORG), "xledger", "61 * * * *"]
+        cli, ["schedule", "add", "--dsn", admin_dsn, "--org", str(ORG), "xledger", "61 * * * *"]
     )
     assert result.exit_code == 1
     assert "invalid cron expression '61 * * * *'" in result.output
 
 
-def test_removing_an_unknown_schedule_is_a_clear_error(dsn: str) -> None:
-    result = CliRunner().invoke(cli, ["schedule", "remove", "--dsn", dsn, "--org", str(ORG), "x"])
+def test_removing_an_unknown_schedule_is_a_clear_error(admin_dsn: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["schedule", "remove", "--dsn", admin_dsn, "--org", str(ORG), "x"]
+    )
     assert result.exit_code == 1
     assert "no schedule for 'x'" in result.output
 
 
-def test_schedule_next_prints_slots(dsn: str) -> None:
-    out = invoke("schedule", "next", "--dsn", dsn, "0 6 1 * *", "--tz", "Europe/Oslo", "-n", "2")
+def test_schedule_next_prints_slots(admin_dsn: str) -> None:
+    out = invoke(
+        "schedule", "next", "--dsn", admin_dsn, "0 6 1 * *", "--tz", "Europe/Oslo", "-n", "2"
+    )
     lines = out.split()
     assert len(lines) == 2
     assert all(line.endswith(("05:00:00+00:00", "04:00:00+00:00")) for line in lines)
 
 
-def test_trigger_and_tick(dsn: str, runlog: RunLog) -> None:
-    assert "queued run" in invoke("trigger", "--dsn", dsn, "--org", str(ORG), "visma")
+def test_trigger_and_tick(admin_dsn: str, runlog: RunLog) -> None:
+    assert "queued run" in invoke("trigger", "--dsn", admin_dsn, "--org", str(ORG), "visma")
     assert runlog.run_history(ORG)[0].status.value == "queued"
-    assert "enqueued 0 runs" in invoke("tick", "--dsn", dsn)
+    assert "enqueued 0 runs" in invoke("tick", "--dsn", admin_dsn)
 
 
-def test_cron_install_without_pg_cron_is_a_clear_error(dsn: str) -> None:
-    result = CliRunner().invoke(cli, ["cron", "install", "--dsn", dsn])
+def test_cron_install_without_pg_cron_is_a_clear_error(admin_dsn: str) -> None:
+    result = CliRunner().invoke(cli, ["cron", "install", "--dsn", admin_dsn])
     assert result.exit_code == 1
     assert "pg_cron is loaded but runs its jobs in database pyrunlog" in result.output
 
@@ -173,7 +187,7 @@ def test_cron_install_without_pg_cron_is_a_clear_error(dsn: str) -> None:
         ("tests.worker.apps:EXECUTIONS_DDL", "is not a pyrunlog.App"),
     ],
 )
-def test_worker_with_a_bad_app_is_a_clear_error(dsn: str, spec: str, message: str) -> None:
-    result = CliRunner().invoke(cli, ["worker", "--dsn", dsn, "--app", spec])
+def test_worker_with_a_bad_app_is_a_clear_error(admin_dsn: str, spec: str, message: str) -> None:
+    result = CliRunner().invoke(cli, ["worker", "--dsn", admin_dsn, "--app", spec])
     assert result.exit_code == 2
     assert message in result.output

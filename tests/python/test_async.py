@@ -13,9 +13,9 @@ from pyrunlog.migrate import latest_version
 ORG = uuid.UUID("00000000-0000-4000-8000-000000000006")
 
 
-def test_async_api_round_trip(dsn: str) -> None:
+def test_async_api_round_trip(admin_dsn: str) -> None:
     async def scenario() -> None:
-        async with await AsyncRunLog.connect(dsn) as runlog:
+        async with await AsyncRunLog.connect(admin_dsn) as runlog:
             run = await runlog.start_run(ORG, "xledger")
             with pytest.raises(AlreadyRunning):
                 await runlog.start_run(ORG, "xledger")
@@ -37,9 +37,9 @@ def test_async_api_round_trip(dsn: str) -> None:
     asyncio.run(scenario())
 
 
-def test_async_run_context_outcomes(dsn: str) -> None:
+def test_async_run_context_outcomes(admin_dsn: str) -> None:
     async def scenario() -> list[RunStatus]:
-        async with await AsyncRunLog.connect(dsn) as runlog:
+        async with await AsyncRunLog.connect(admin_dsn) as runlog:
             async with runlog.run(ORG, "xledger") as ok:
                 ok.report(processed=3, failed=1)
                 await ok.heartbeat()

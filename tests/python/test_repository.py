@@ -84,8 +84,8 @@ def test_request_claim_and_history(runlog: RunLog) -> None:
     assert runlog.version() == f"{latest_version():04d}"
 
 
-def test_caller_connection_owns_the_transaction(runlog: RunLog, dsn: str) -> None:
-    with psycopg.connect(dsn) as conn:
+def test_caller_connection_owns_the_transaction(runlog: RunLog, admin_dsn: str) -> None:
+    with psycopg.connect(admin_dsn) as conn:
         runlog.start_run(ORG, "xledger", conn=conn)
         conn.rollback()
     assert runlog.last_runs(ORG) == [], "the caller rolled back, so no run exists"

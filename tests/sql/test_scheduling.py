@@ -188,7 +188,7 @@ def test_prewarm_signals_each_slot_once_within_its_lead(dsn: str, conn: Conn) ->
         ).fetchone() == (0,)
         payloads = [n.payload for n in listener.notifies(timeout=1)]
     assert payloads == ["xledger"], "the integration type only: workers claim the rest"
-    planned = conn.execute("SELECT prewarmed_slot FROM runlog.sync_schedule").fetchone()
+    planned = conn.execute("SELECT slot FROM runlog.schedule_prewarm").fetchone()
     assert planned == (T0,)
 
 
@@ -350,5 +350,5 @@ def test_prewarm_signals_the_next_slot_even_before_this_minutes_tick(dsn: str, c
         assert signalled.fetchone() == (1,)
         payloads = [n.payload for n in listener.notifies(timeout=1)]
     assert payloads == ["xledger"]
-    planned = conn.execute("SELECT prewarmed_slot FROM runlog.sync_schedule").fetchone()
+    planned = conn.execute("SELECT slot FROM runlog.schedule_prewarm").fetchone()
     assert planned == (T0 + timedelta(minutes=1),)

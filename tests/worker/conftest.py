@@ -22,15 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def start_worker(dsn: str) -> Iterator[Callable[..., Worker]]:
-    """Start Workers in threads; all are stopped at the end of the test."""
+def start_worker(worker_dsn: str) -> Iterator[Callable[..., Worker]]:
+    """Start Workers in threads, logged in as a runlog_worker login; stopped at the end."""
     running: list[tuple[Worker, threading.Thread]] = []
 
     def start(app: App, **options: object) -> Worker:
         options.setdefault("poll_interval", 0.5)
         options.setdefault("heartbeat_interval", 0.3)
         options.setdefault("grace_period", 2.0)
-        worker = Worker(dsn, app, **options)  # type: ignore[arg-type]
+        worker = Worker(worker_dsn, app, **options)  # type: ignore[arg-type]
         thread = threading.Thread(target=worker.run, daemon=True)
         thread.start()
         running.append((worker, thread))
@@ -44,13 +44,19 @@ def start_worker(dsn: str) -> Iterator[Callable[..., Worker]]:
 
 
 @pytest.fixture
-def spawn(dsn: str, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+def spawn(
+    dsn: str, worker_dsn: str, tmp_path: Path
+) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     """Start `python -m pyrunlog worker` processes; killed at the end of the test.
 
-    Each one's output goes to a log file in tmp_path (shown when a test fails).
+    They log in as a runlog_worker login, as deployed. Only the test app's
+    record of executions (public.executions, instrumentation, not pyrunlog)
+    is written through the superuser `dsn`. Each one's output goes to a log
+    file in tmp_path (shown when a test fails).
     """
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(EXECUTIONS_DDL)
+        conn.execute("GRANT SELECT ON public.executions TO runlog_admin")  # tests read it
     processes: list[subprocess.Popen[str]] = []
 
     def start(*args: str, sleep: float = 0.0) -> subprocess.Popen[str]:
@@ -58,7 +64,7 @@ def spawn(dsn: str, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[s
         log = tmp_path / f"worker-{len(processes)}.log"
         with log.open("w") as output:
             process = subprocess.Popen(
-                [sys.executable, "-m", "pyrunlog", "worker", "--dsn", dsn,
+                [sys.executable, "-m", "pyrunlog", "worker", "--dsn", worker_dsn,
                  "--app", "tests.worker.apps:app", "--poll-interval", "1",
                  "--heartbeat-interval", "0.5", *args],
                 cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True,

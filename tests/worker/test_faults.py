@@ -27,14 +27,14 @@ def scalar(dsn: str, sql: str) -> int | None:
 
 @pytest.mark.slow
 def test_an_immediate_restart_under_4_workers_loses_and_repeats_no_period(
-    dsn: str, spawn: Spawn, cluster: LocalPostgres
+    admin_dsn: str, spawn: Spawn, cluster: LocalPostgres
 ) -> None:
-    total = queue_runs(dsn, 20)
+    total = queue_runs(admin_dsn, 20)
     assert total == 1000
     workers = [spawn("--concurrency", "4", sleep=0.02) for _ in range(4)]
     done = "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'succeeded'"
     deadline = time.monotonic() + 60
-    while (scalar(dsn, done) or 0) < 150 and time.monotonic() < deadline:
+    while (scalar(admin_dsn, done) or 0) < 150 and time.monotonic() < deadline:
         time.sleep(0.05)
     cluster.restart("immediate")  # a crash: no checkpoint, connections cut
 
@@ -43,24 +43,27 @@ def test_an_immediate_restart_under_4_workers_loses_and_repeats_no_period(
     )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        scalar(dsn, "SELECT runlog.reap_stale(interval '5 seconds')")  # the reaper job's part
-        if scalar(dsn, periods) == total:
+        scalar(admin_dsn, "SELECT runlog.reap_stale(interval '5 seconds')")  # the reaper job's part
+        if scalar(admin_dsn, periods) == total:
             break
         time.sleep(0.5)
-    with psycopg.connect(dsn) as conn:
+    with psycopg.connect(admin_dsn) as conn:
         unfinished = conn.execute(
             "SELECT status, count(*), min(error_message) FROM runlog.sync_run_log r"
             " WHERE NOT EXISTS (SELECT FROM runlog.sync_run_log s WHERE s.status = 'succeeded'"
             " AND s.idempotency_key = r.idempotency_key) GROUP BY 1"
         ).fetchall()
-    assert scalar(dsn, periods) == total, f"every period must end succeeded: {unfinished}"
-    assert scalar(dsn, done) == total, "and succeeded exactly once"
+    assert scalar(admin_dsn, periods) == total, f"every period must end succeeded: {unfinished}"
+    assert scalar(admin_dsn, done) == total, "and succeeded exactly once"
     assert (
         scalar(
-            dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status IN ('queued', 'running')"
+            admin_dsn,
+            "SELECT count(*) FROM runlog.sync_run_log WHERE status IN ('queued', 'running')",
         )
         == 0
     )
     assert [w.poll() for w in workers] == [None] * 4, "the workers reconnected on their own"
-    reaped = scalar(dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'timed_out'")
+    reaped = scalar(
+        admin_dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'timed_out'"
+    )
     print(f"restart: {reaped} runs cut off and reaped, all {total} periods succeeded once")

@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -85,22 +85,34 @@ def ping_app(api: FakeApi, kinds: tuple[str, ...] = ("xledger", "dynamics_365", 
 
 
 @pytest.fixture
-def workers(dsn: str, api: FakeApi) -> Iterator[list[Worker]]:
+def workers(worker_dsn: str, api: FakeApi) -> Iterator[list[Worker]]:
     """5 workers (not running their loops: the test drives their health checks)."""
-    made = [Worker(dsn, ping_app(api), concurrency=4, worker_id=f"w{i}") for i in range(5)]
+    made = [Worker(worker_dsn, ping_app(api), concurrency=4, worker_id=f"w{i}") for i in range(5)]
     yield made
     for worker in made:
         worker.runlog.close()
 
 
-def watch(runlog: RunLog, org: uuid.UUID, kind: str) -> None:
-    runlog.set_schedule(org, kind, "0 6 * * *")
-    with runlog._pool.connection() as conn:
+Watch = Callable[[uuid.UUID, str], None]
+
+
+@pytest.fixture
+def watch(runlog: RunLog, conn: psycopg.Connection[tuple[object, ...]]) -> Watch:
+    """Schedule an integration (as runlog_admin), its first health check due at T0.
+
+    Moving next_check_at to the simulated T0 needs the superuser: no role may
+    write integration_health, and the simulation cannot wait for real time.
+    """
+
+    def schedule_and_backdate(org: uuid.UUID, kind: str) -> None:
+        runlog.set_schedule(org, kind, "0 6 * * *")
         conn.execute(
             "UPDATE runlog.integration_health SET next_check_at = %s"
             " WHERE org_id = %s AND integration_type = %s",
             [T0, org, kind],
         )
+
+    return schedule_and_backdate
 
 
 def simulate(workers: list[Worker], hours: int) -> None:
@@ -117,10 +129,10 @@ def gaps(times: list[datetime]) -> list[int]:
 
 @pytest.mark.slow
 def test_five_workers_over_24_hours_respect_the_interval_and_the_backoff(
-    runlog: RunLog, api: FakeApi, workers: list[Worker]
+    runlog: RunLog, api: FakeApi, workers: list[Worker], watch: Watch
 ) -> None:
     for org, kind in ((ORG_A, "xledger"), (ORG_A, "dynamics_365"), (ORG_B, "xledger")):
-        watch(runlog, org, kind)
+        watch(org, kind)
     healthy, failing, recovers = (f"/{ORG_A}/xledger", f"/{ORG_A}/dynamics_365",
                                   f"/{ORG_B}/xledger")  # fmt: skip
     api.down[failing] = T0 + timedelta(days=2)
@@ -144,19 +156,19 @@ def test_five_workers_over_24_hours_respect_the_interval_and_the_backoff(
 
 
 def test_passive_mode_sends_no_requests(
-    runlog: RunLog, api: FakeApi, workers: list[Worker]
+    runlog: RunLog, api: FakeApi, workers: list[Worker], watch: Watch
 ) -> None:
-    watch(runlog, ORG_A, "visma")
+    watch(ORG_A, "visma")
     runlog.set_health_mode("visma", "passive")
     simulate(workers, 2)
     assert api.requests == {}
 
 
 def test_a_per_organisation_override_beats_the_type_mode(
-    runlog: RunLog, api: FakeApi, workers: list[Worker]
+    runlog: RunLog, api: FakeApi, workers: list[Worker], watch: Watch
 ) -> None:
-    watch(runlog, ORG_A, "visma")
-    watch(runlog, ORG_B, "visma")
+    watch(ORG_A, "visma")
+    watch(ORG_B, "visma")
     runlog.set_health_mode("visma", "passive")
     runlog.set_health_mode("visma", "active", ORG_B)
     simulate(workers, 1)
@@ -164,9 +176,9 @@ def test_a_per_organisation_override_beats_the_type_mode(
 
 
 def test_a_mode_switch_stops_checks_already_due(
-    runlog: RunLog, api: FakeApi, workers: list[Worker]
+    runlog: RunLog, api: FakeApi, workers: list[Worker], watch: Watch
 ) -> None:
-    watch(runlog, ORG_A, "xledger")  # due since T0
+    watch(ORG_A, "xledger")  # due since T0
     runlog.set_health_mode("xledger", "passive")
     assert workers[0].run_health_checks(T0 + timedelta(hours=1)) == 0
     runlog.set_health_mode("xledger", "active")
@@ -174,7 +186,9 @@ def test_a_mode_switch_stops_checks_already_due(
     assert len(api.requests[f"/{ORG_A}/xledger"]) == 1
 
 
-def test_a_hanging_health_check_is_cut_off_and_counts_as_failure(dsn: str, runlog: RunLog) -> None:
+def test_a_hanging_health_check_is_cut_off_and_counts_as_failure(
+    worker_dsn: str, runlog: RunLog, watch: Watch
+) -> None:
     release = threading.Event()
     app = App()
 
@@ -182,9 +196,9 @@ def test_a_hanging_health_check_is_cut_off_and_counts_as_failure(dsn: str, runlo
         release.wait(30)
 
     app.handler("xledger", health_check=hang, health_timeout=0.3)(lambda ctx: None)
-    worker = Worker(dsn, app)
+    worker = Worker(worker_dsn, app)
     try:
-        watch(runlog, ORG_A, "xledger")
+        watch(ORG_A, "xledger")
         started = time.monotonic()
         assert worker.run_health_checks(T0) == 1
         assert time.monotonic() - started < 5
@@ -211,11 +225,13 @@ def test_passive_health_follows_scheduled_run_outcomes(runlog: RunLog) -> None:
     assert health.last_run_status == "partial"
 
 
-def test_a_timed_out_run_makes_its_integration_unhealthy(runlog: RunLog) -> None:
+def test_a_timed_out_run_makes_its_integration_unhealthy(
+    runlog: RunLog, conn: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    """A heartbeat an hour old is back-dated by the superuser (no role may write it)."""
     runlog.request_sync(ORG_A, "xledger", "scheduler", T0, "p1")
     runlog.claim_next("dead")
-    with runlog._pool.connection() as conn:
-        conn.execute("UPDATE runlog.sync_run_log SET heartbeat_at = now() - interval '1 hour'")
+    conn.execute("UPDATE runlog.sync_run_log SET heartbeat_at = now() - interval '1 hour'")
     runlog.reap_stale()
     (health,) = runlog.health_overview(ORG_A)
     assert health.state == "unhealthy"
@@ -235,8 +251,8 @@ def test_manual_runs_and_disabled_mode_leave_health_alone(runlog: RunLog) -> Non
     ]
 
 
-def test_health_changes_notify_the_alert_channel(dsn: str, runlog: RunLog) -> None:
-    with psycopg.connect(dsn, autocommit=True) as listener:
+def test_health_changes_notify_the_alert_channel(worker_dsn: str, runlog: RunLog) -> None:
+    with psycopg.connect(worker_dsn, autocommit=True) as listener:
         listener.execute("LISTEN runlog_alert")
         for status in ("failed", "failed", "succeeded"):
             run = runlog.start_run(ORG_A, "xledger", "scheduler", datetime.now(timezone.utc))
@@ -256,10 +272,13 @@ def test_health_changes_notify_the_alert_channel(dsn: str, runlog: RunLog) -> No
     [("health_min_interval", "14 minutes"), ("health_max_interval", "10 minutes")],
 )
 def test_the_minimum_interval_cannot_go_below_15_minutes(
-    conn: psycopg.Connection[tuple[object, ...]], setting: str, value: str
+    admin_dsn: str, setting: str, value: str
 ) -> None:
-    with pytest.raises(psycopg.errors.CheckViolation):
-        conn.execute(f"UPDATE runlog.settings SET {setting} = %s", [value])
+    with (
+        psycopg.connect(admin_dsn, autocommit=True) as admin,
+        pytest.raises(psycopg.errors.CheckViolation),
+    ):
+        admin.execute(f"UPDATE runlog.settings SET {setting} = %s", [value])
 
 
 def test_set_health_mode_refuses_a_bad_mode(runlog: RunLog) -> None:

@@ -17,6 +17,7 @@ from tests.worker.conftest import count, wait_for
 Spawn = Callable[..., subprocess.Popen[str]]
 ORGS = [uuid.UUID(int=0x1000 + i) for i in range(10)]
 KINDS = [f"kind_{i}" for i in range(5)]
+RUNNING = "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'running'"
 
 
 def queue_runs(dsn: str, per_integration: int, keyed: bool = True) -> int:
@@ -36,25 +37,29 @@ def queue_runs(dsn: str, per_integration: int, keyed: bool = True) -> int:
 
 @pytest.mark.slow
 def test_8_workers_run_2000_queued_runs_exactly_once_never_two_at_once(
-    dsn: str, spawn: Spawn
+    admin_dsn: str, spawn: Spawn
 ) -> None:
-    total = queue_runs(dsn, 40)
+    total = queue_runs(admin_dsn, 40)
     assert total == 2000
     for _ in range(8):
         spawn("--concurrency", "4")
     wait_for(
         lambda: (
-            count(dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'succeeded'")
+            count(admin_dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'succeeded'")
             == total
         ),
         timeout=240,
         what="2000 runs to succeed",
     )
-    assert count(dsn, "SELECT count(*) FROM public.executions") == total, "each run executed once"
-    assert count(dsn, "SELECT count(DISTINCT run_id) FROM public.executions") == total
-    assert count(dsn, "SELECT count(DISTINCT pid) FROM public.executions") > 1, "work was shared"
+    assert count(admin_dsn, "SELECT count(*) FROM public.executions") == total, (
+        "each run executed once"
+    )
+    assert count(admin_dsn, "SELECT count(DISTINCT run_id) FROM public.executions") == total
+    assert count(admin_dsn, "SELECT count(DISTINCT pid) FROM public.executions") > 1, (
+        "work was shared"
+    )
     overlaps = count(
-        dsn,
+        admin_dsn,
         "SELECT count(*) FROM public.executions a JOIN public.executions b"
         " ON a.org_id = b.org_id AND a.integration_type = b.integration_type"
         " AND a.run_id < b.run_id AND a.started < b.ended AND b.started < a.ended",
@@ -64,7 +69,7 @@ def test_8_workers_run_2000_queued_runs_exactly_once_never_two_at_once(
 
 @pytest.mark.slow
 def test_the_reaper_frees_an_integration_whose_worker_was_killed(
-    dsn: str, runlog: RunLog, spawn: Spawn
+    admin_dsn: str, runlog: RunLog, spawn: Spawn
 ) -> None:
     run = runlog.request_sync(ORGS[0], "kind_0", "scheduler", idempotency_key="period-1")
     worker = spawn(sleep=60)
@@ -84,15 +89,15 @@ def test_the_reaper_frees_an_integration_whose_worker_was_killed(
 
 @pytest.mark.slow
 def test_sigterm_finishes_running_syncs_within_the_grace_period(
-    dsn: str, runlog: RunLog, spawn: Spawn
+    admin_dsn: str, runlog: RunLog, spawn: Spawn
 ) -> None:
-    queue_runs(dsn, 1)
+    queue_runs(admin_dsn, 1)
     worker = spawn("--concurrency", "4", "--grace-period", "20", sleep=1.5)
-    wait_for(lambda: count(dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'running'")
+    wait_for(lambda: count(admin_dsn, RUNNING)
              == 4, what="4 running syncs")  # fmt: skip
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
-    with psycopg.connect(dsn) as conn:
+    with psycopg.connect(admin_dsn) as conn:
         rows = conn.execute("SELECT status, count(*) FROM runlog.sync_run_log GROUP BY 1")
         statuses = dict(rows.fetchall())
     assert statuses.get("running", 0) == 0, "no run may be left running"
@@ -102,16 +107,16 @@ def test_sigterm_finishes_running_syncs_within_the_grace_period(
 
 @pytest.mark.slow
 def test_sigterm_cancels_syncs_that_outlive_the_grace_period(
-    dsn: str, runlog: RunLog, spawn: Spawn
+    admin_dsn: str, runlog: RunLog, spawn: Spawn
 ) -> None:
-    queue_runs(dsn, 1)
+    queue_runs(admin_dsn, 1)
     worker = spawn("--concurrency", "3", "--grace-period", "0.5", sleep=60)
-    wait_for(lambda: count(dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'running'")
+    wait_for(lambda: count(admin_dsn, RUNNING)
              == 3, what="3 running syncs")  # fmt: skip
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
-    assert count(dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'running'") == 0
-    with psycopg.connect(dsn) as conn:
+    assert count(admin_dsn, RUNNING) == 0
+    with psycopg.connect(admin_dsn) as conn:
         reasons = conn.execute(
             "SELECT error_message FROM runlog.sync_run_log WHERE status = 'cancelled'"
         ).fetchall()
@@ -121,22 +126,27 @@ def test_sigterm_cancels_syncs_that_outlive_the_grace_period(
 
 @pytest.mark.slow
 def test_a_killed_and_restarted_worker_loses_no_queued_run(
-    dsn: str, runlog: RunLog, spawn: Spawn
+    admin_dsn: str, runlog: RunLog, spawn: Spawn
 ) -> None:
-    total = queue_runs(dsn, 2)
+    total = queue_runs(admin_dsn, 2)
     first = spawn("--concurrency", "4", sleep=0.2)
-    wait_for(lambda: count(dsn, "SELECT count(*) FROM public.executions") >= 10, what="progress")
+    wait_for(
+        lambda: count(admin_dsn, "SELECT count(*) FROM public.executions") >= 10, what="progress"
+    )
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     wait_for(lambda: (runlog.reap_stale(timeout=timedelta(seconds=2)) or True)
-             and count(dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'running'")
+             and count(admin_dsn, RUNNING)
              == 0, timeout=30, what="the killed worker's runs to be reaped")  # fmt: skip
     spawn("--concurrency", "4", sleep=0)
     periods_done = (
         "SELECT count(DISTINCT idempotency_key) FROM runlog.sync_run_log WHERE status = 'succeeded'"
     )
-    wait_for(lambda: count(dsn, periods_done) == total, timeout=60, what="every period to succeed")
-    assert (
-        count(dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'succeeded'") == total
+    wait_for(
+        lambda: count(admin_dsn, periods_done) == total, timeout=60, what="every period to succeed"
     )
-    assert count(dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'queued'") == 0
+    assert (
+        count(admin_dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'succeeded'")
+        == total
+    )
+    assert count(admin_dsn, "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'queued'") == 0

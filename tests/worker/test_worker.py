@@ -14,6 +14,7 @@ from pyrunlog import RunLog, RunStatus
 from pyrunlog.app import App, PrewarmContext, SyncContext
 from pyrunlog.localpg import LocalPostgres
 from pyrunlog.worker import Worker
+from tests.helpers import Conn
 from tests.worker.conftest import wait_for
 
 ORG = uuid.UUID("00000000-0000-4000-8000-000000000009")
@@ -162,14 +163,14 @@ def test_one_worker_prewarms_each_slot_and_the_outcome_is_recorded(
 
 
 def test_tick_mode_drives_schedules_without_pg_cron(
-    runlog: RunLog, start_worker: StartWorker
+    runlog: RunLog, start_worker: StartWorker, conn: Conn
 ) -> None:
+    """The superuser back-dates the slot (no role may write next_slot)."""
     app = App()
     done = threading.Event()
     app.handler("xledger")(lambda ctx: done.set())
     runlog.set_schedule(ORG, "xledger", "* * * * *")
-    with runlog._pool.connection() as conn:
-        conn.execute("UPDATE runlog.sync_schedule SET next_slot = now() - interval '10 seconds'")
+    conn.execute("UPDATE runlog.sync_schedule SET next_slot = now() - interval '10 seconds'")
     start_worker(app, tick=True)
     assert done.wait(10), "the worker's tick must enqueue the due slot and run it"
     (run,) = runlog.run_history(ORG)
@@ -178,11 +179,11 @@ def test_tick_mode_drives_schedules_without_pg_cron(
 
 
 @pytest.mark.parametrize("bad", [0, -1])
-def test_worker_refuses_bad_concurrency(dsn: str, bad: int) -> None:
+def test_worker_refuses_bad_concurrency(worker_dsn: str, bad: int) -> None:
     app = App()
     app.handler("x")(lambda ctx: None)
     with pytest.raises(ValueError, match="concurrency"):
-        Worker(dsn, app, concurrency=bad)
+        Worker(worker_dsn, app, concurrency=bad)
 
 
 def test_app_refuses_a_second_handler_for_a_type() -> None:
