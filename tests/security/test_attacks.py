@@ -18,8 +18,6 @@ ORG_B = uuid.UUID("00000000-0000-4000-8000-00000000bbbb")
 READER_FUNCTIONS = {
     "current_org_id", "version", "last_runs", "run_history", "request_sync", "next_slots",
     "parse_cron", "slot_key", "health_overview", "health_mode_of", "_resolve_org", "_invalid",
-    # the helpers parse_cron and next_slots (SECURITY INVOKER) call
-    "_cron_field", "_cron_day_matches", "_next_slot", "_check_time_zone", "_quote_value",
 }  # fmt: skip
 OPERATOR_TABLES = {"runlog.org_logins", "runlog.alert_log", "runlog.manual_request_gate"}
 ADMIN_ONLY = {
