@@ -52,3 +52,5 @@ LEFT JOIN LATERAL (
 
 COMMENT ON VIEW runlog.sync_periods IS
 'One row per period (organisation, integration, idempotency key) once its first attempt started: state succeeded (the last attempt succeeded or partial), running, retry_pending (the next attempt is queued, due at retry_at) or dead (the last attempt failed, timed out or was cancelled and nothing is queued: retry_period re-queues it); attempts, the last failure and why the period died. Readers see their own organisation.';
+
+GRANT SELECT ON runlog.sync_periods TO runlog_reader, runlog_worker, runlog_admin;
