@@ -25,6 +25,7 @@ from rich.text import Text
 
 from pyrunlog.app import App, PrewarmContext, SyncContext
 from pyrunlog.display import runs_table
+from pyrunlog.failures import raise_for_status
 from pyrunlog.localpg import CRON_DATABASE, LocalPostgres
 from pyrunlog.migrate import migrate
 from pyrunlog.repository import RunLog
@@ -36,6 +37,7 @@ ORGS = {
     "Vestland Bygg": uuid.UUID("5e57b990-0000-4000-8000-00000000c003"),
 }
 SLOW_ORG = ORGS["Vestland Bygg"]
+REVOKED_ORG = ORGS["Nordkapp Regnskap"]
 
 
 class SimulatedApi:
@@ -55,8 +57,11 @@ class SimulatedApi:
         for _ in range(batches):
             ctx.sleep(seconds / batches)
             ctx.add(processed=int(20 + 80 * self.draw()), failed=1 if self.draw() < 0.03 else 0)
-        if self.draw() < failure_rate:
-            raise ConnectionError("503 Service Unavailable from the vendor API")
+        draw = self.draw()
+        if draw < failure_rate:  # retried with backoff
+            raise_for_status(503, message="503 Service Unavailable from the vendor API")
+        if draw < failure_rate * 1.5:  # holds the organisation's integration for 8 s
+            raise_for_status(429, "8", message="429 Too Many Requests (Retry-After: 8)")
 
 
 def build_app(api: SimulatedApi) -> App:
@@ -76,6 +81,8 @@ def build_app(api: SimulatedApi) -> App:
 
     @app.handler("dynamics_365", timeout=120, prewarm=warm_dynamics)
     def dynamics(ctx: SyncContext) -> None:
+        if ctx.run.org_id == REVOKED_ORG:  # a revoked credential: dead at once, never retried
+            raise_for_status(401, message="401 Unauthorized: the refresh token was revoked")
         slow = ctx.run.org_id == SLOW_ORG
         api.export(ctx, seconds=75 if slow else 2 + 4 * api.draw(), failure_rate=0.1)
 
@@ -113,6 +120,10 @@ def _deploy(dsn: str, console: Console) -> None:
         jobs = [row[0] for row in conn.execute("SELECT jobname FROM runlog.install_cron_jobs()")]
         # A short threshold so that the slow integration shows up as drift.
         conn.execute("UPDATE runlog.settings SET drift_threshold = '30 seconds'")
+        # Slots every minute: retries 5 s, 10 s, 20 s apart fit before the next one.
+        conn.execute(
+            "UPDATE runlog.retry_policy SET initial_delay = '5 seconds', backoff_factor = 2"
+        )
     console.print(f"pg_cron jobs installed: {', '.join(jobs)}")
     with RunLog(dsn) as runlog:
         for org_id in ORGS.values():
@@ -181,6 +192,15 @@ def _summary(dsn: str, console: Console) -> None:
             " ORDER BY drift_seconds DESC LIMIT 3"
         ).fetchall()
         cold = conn.execute("SELECT count(*) FROM runlog.cold_starts").fetchone()
+        retries = conn.execute(
+            "SELECT (SELECT count(*) FROM runlog.sync_run_log WHERE attempt > 1),"
+            " (SELECT count(*) FROM runlog.sync_run_log WHERE failure_type = 'rate_limited'),"
+            " (SELECT count(*) FROM runlog.sync_periods WHERE state = 'succeeded' AND attempts > 1)"
+        ).fetchone()
+        dead = conn.execute(
+            "SELECT integration_type, org_id, last_failure_type, dead_because, count(*)"
+            " FROM runlog.sync_periods WHERE state = 'dead' GROUP BY 1, 2, 3, 4"
+        ).fetchall()
     ticks = fired[0] if fired else 0
     console.print(f"pg_cron ran runlog_tick {ticks} time{'' if ticks == 1 else 's'}")
     for integration, org_id, seconds in drift:
@@ -188,3 +208,13 @@ def _summary(dsn: str, console: Console) -> None:
             f"[yellow]drift alert:[/] {integration} of {str(org_id)[:8]} started {seconds}s late"
         )
     console.print(f"cold starts (no successful pre-warm before the run): {cold[0] if cold else 0}")
+    if retries:
+        console.print(
+            f"retries: {retries[0]} attempts after a failure, {retries[1]} rate-limit holds"
+            f" (429 Retry-After), {retries[2]} periods succeeded on a retry"
+        )
+    for integration, org_id, failure_type, because, periods in dead:
+        console.print(
+            f"[red]dead:[/] {periods} period(s) of {integration} of {str(org_id)[:8]}"
+            f" ({failure_type}, {because}): fix it, then pyrunlog retry"
+        )

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from rich.table import Table
 
-from pyrunlog.models import RunStatus, Schedule, SyncRun
+from pyrunlog.models import Period, RunStatus, Schedule, SyncRun
 
 STATUS_STYLE = {
     RunStatus.QUEUED: "cyan",
@@ -28,7 +28,7 @@ STATUS_STYLE = {
 def runs_table(runs: Sequence[SyncRun], title: str | None = None) -> Table:
     """A table of runs: integration, status, start, duration, records, drift, error."""
     table = Table(title=title)
-    for column in ("org", "integration", "run", "status", "started", "duration",
+    for column in ("org", "integration", "run", "attempt", "status", "started", "duration",
                    "processed", "failed", "drift", "error"):  # fmt: skip
         table.add_column(column)
     for run in runs:
@@ -36,7 +36,9 @@ def runs_table(runs: Sequence[SyncRun], title: str | None = None) -> Table:
             str(run.org_id)[:8],
             run.integration_type,
             str(run.id),
-            f"[{STATUS_STYLE[run.status]}]{run.status.value}[/]",
+            str(run.attempt),
+            f"[{STATUS_STYLE[run.status]}]{run.status.value}[/]"
+            + (f" ({run.failure_type})" if run.failure_type else ""),
             run.started_at.strftime("%Y-%m-%d %H:%M:%S") if run.started_at else "-",
             _seconds(run.duration_seconds),
             str(run.records_processed),
@@ -94,3 +96,34 @@ def schedules_json(schedules: Sequence[Schedule]) -> str:
         ],
         indent=2,
     )  # fmt: skip
+
+
+PERIOD_STYLE = {"succeeded": "green", "retry_pending": "cyan", "running": "blue", "dead": "red"}
+
+
+def periods_table(periods: Sequence[Period], title: str | None = None) -> Table:
+    """A table of periods: state, attempts, the last failure and why the period died."""
+    table = Table(title=title)
+    for column in ("org", "integration", "period", "state", "attempts", "last failure",
+                   "dead because", "last attempt", "error"):  # fmt: skip
+        table.add_column(column)
+    for item in periods:
+        table.add_row(
+            str(item.org_id),
+            item.integration_type,
+            item.idempotency_key,
+            f"[{PERIOD_STYLE.get(item.state, 'white')}]{item.state}[/]",
+            str(item.attempts),
+            item.last_failure_type or "-",
+            item.dead_because or "-" if item.state == "dead" else "-",
+            item.last_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if item.last_attempt_at else "-",
+            (item.last_error or "").splitlines()[0][:60] if item.last_error else "",
+        )
+    return table
+
+
+def periods_json(periods: Sequence[Period]) -> str:
+    """The periods as a JSON array of objects named like the view's columns."""
+    return json.dumps(
+        [{k: _plain(v) for k, v in dataclasses.asdict(item).items()} for item in periods], indent=2
+    )

@@ -29,7 +29,7 @@ class TransientError(SyncFailure):
     failure_type = "transient_error"
 
 
-class RateLimited(SyncFailure):  # noqa: N818
+class RateLimited(SyncFailure):
     """429 (or 503 with Retry-After): the integration is held, no attempt is used up."""
 
     failure_type = "rate_limited"

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pyrunlog.cli import operations, runs, schedules
+from pyrunlog.cli import operations, retries, runs, schedules
 
 
 @click.group()
@@ -19,7 +19,7 @@ def cli() -> None:
     """
 
 
-for module in (operations, runs, schedules):
+for module in (operations, runs, schedules, retries):
     for command in module.COMMANDS:
         cli.add_command(command)
 
