@@ -24,10 +24,11 @@ DECLARE
     deadline timestamptz;
     waited interval;
 BEGIN
+    -- No lock yet: what the decision reads does not change while the run runs,
+    -- and the UPDATE below re-checks that it still runs.
     SELECT r.* INTO current
     FROM runlog.sync_run_log AS r
-    WHERE r.id = _fail_attempt.run_id AND r.status = 'running'
-    FOR UPDATE;
+    WHERE r.id = _fail_attempt.run_id AND r.status = 'running';
     IF NOT FOUND THEN
         RETURN;  -- the caller raises (or, the reaper, skips)
     END IF;
@@ -68,8 +69,11 @@ BEGIN
         error_message = pg_catalog.left(_fail_attempt.error_message, 2000),
         failure_type = _fail_attempt.failure_type,
         retry_decision = decision
-    WHERE r.id = current.id
+    WHERE r.id = current.id AND r.status = 'running'
     RETURNING r.* INTO failed;
+    IF NOT FOUND THEN
+        RETURN;  -- ended meanwhile by another session
+    END IF;
     RETURN NEXT failed;
 
     IF _fail_attempt.failure_type = 'rate_limited' THEN
@@ -98,11 +102,10 @@ BEGIN
             current.scheduled_for, current.idempotency_key,
             current.attempt + 1, current.id, counted, due, deadline
         )
-        ON CONFLICT DO NOTHING
+        -- No ON CONFLICT: this attempt was the period's live one until the
+        -- UPDATE above, so no other live attempt can exist.
         RETURNING r.* INTO retry;
-        IF FOUND THEN
-            RETURN NEXT retry;
-        END IF;
+        RETURN NEXT retry;
     ELSIF decision <> 'no_period' THEN
         PERFORM runlog._period_died(current.org_id, current.integration_type);
     END IF;

@@ -78,12 +78,6 @@ COMMENT ON INDEX runlog.sync_run_log_due_idx IS
 
 DROP INDEX IF EXISTS runlog.sync_run_log_queue_idx;
 
-CREATE INDEX IF NOT EXISTS sync_run_log_period_idx
-ON runlog.sync_run_log (org_id, idempotency_key, attempt)
-WHERE idempotency_key IS NOT NULL;
-COMMENT ON INDEX runlog.sync_run_log_period_idx IS
-'Serves retry_period and sync_periods: the attempts of one period.';
-
 COMMENT ON COLUMN runlog.settings.max_attempts IS
 'Unused since 0008: runlog.retry_policy.max_attempts decides how often a period runs.';
 

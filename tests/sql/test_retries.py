@@ -8,6 +8,8 @@ functions themselves take no caller-chosen times.
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -434,3 +436,26 @@ def test_sync_periods_states(conn: Conn, worker: Conn) -> None:
         "waiting": ("retry_pending", 2, "transient_error"),
         "gone": ("dead", 1, "auth_error"),
     }
+
+
+def test_fail_run_beside_an_uncommitted_cancel_waits_and_then_reports_not_running(
+    conn: Conn, worker: Conn, worker_dsn: str
+) -> None:
+    request(worker, "p")
+    run = claim(worker)
+    assert run is not None
+    with psycopg.connect(worker_dsn) as other:  # a transaction held open beside the call
+        other.execute("SELECT runlog.cancel_run(%s, 'operator')", [run["id"]])
+        done: list[str | None] = []
+        caller = threading.Thread(
+            target=lambda: done.append(
+                sqlstate_of(worker, "SELECT runlog.fail_run(%s, 'transient_error')", run["id"])
+            )
+        )
+        caller.start()
+        time.sleep(0.5)
+        assert not done, "fail_run must wait for the cancelling transaction"
+        other.commit()
+        caller.join(10)
+    assert done == ["RL002"]
+    assert [r["status"] for r in all_runs(conn)] == ["cancelled"]  # no retry of it either
