@@ -67,7 +67,8 @@ def time_claim(conn: psycopg.Connection[tuple[object, ...]], org: uuid.UUID) -> 
     started = time.perf_counter()
     row = conn.execute("SELECT id FROM runlog.claim_next('bench')", prepare=True).fetchone()
     elapsed = time.perf_counter() - started
-    assert row is not None and row[0] is not None
+    assert row is not None
+    assert row[0] is not None
     conn.execute("SELECT runlog.finish_run(%s, 'succeeded')", [row[0]])
     return elapsed
 
@@ -97,7 +98,10 @@ def main() -> None:
         for dsn in (cycles_dsn, empty_dsn, pending_dsn):
             migrate(dsn)
         failing, plain = bench_cycles(cycles_dsn)
-        print(f"fail-and-retry vs start+finish cycle, {CLIENTS} clients, median of {ROUNDS} x {SECONDS}s:")
+        print(
+            f"fail-and-retry vs start+finish cycle, {CLIENTS} clients,"
+            f" median of {ROUNDS} x {SECONDS}s:"
+        )
         print(f"  start_run + fail_run (retry queued) {failing:9.0f} cycles/s")
         print(f"  start_run + finish_run              {plain:9.0f} cycles/s")
         print(f"  ratio fail/plain = {failing / plain:.2f} (target >= 0.80)")

@@ -58,9 +58,7 @@ class RetryCalls:
             conn=conn,
         )
 
-    def retry_period(
-        self, org_id: uuid.UUID, idempotency_key: str, *, conn: Any = None
-    ) -> SyncRun:
+    def retry_period(self, org_id: uuid.UUID, idempotency_key: str, *, conn: Any = None) -> SyncRun:
         """runlog.retry_period: re-queue a dead period as its next attempt."""
         return SyncRun.from_row(self._rows(queries.retry_period(org_id, idempotency_key), conn)[0])
 

@@ -28,7 +28,7 @@ import psycopg
 
 from pyrunlog.app import App, Handler, HealthContext, PrewarmContext, SyncCancelled, SyncContext
 from pyrunlog.errors import NotRunning
-from pyrunlog.failures import TransientError, failure_type_of
+from pyrunlog.failures import TransientError, failure_type_of, retry_after_of
 from pyrunlog.models import RunStatus, SyncRun
 from pyrunlog.repository import RunLog
 from pyrunlog.sanitize import describe_exception
@@ -270,8 +270,13 @@ class Worker:
         for attempt in range(10):
             try:
                 if failure is not None:
-                    failed, retry = self.runlog.fail_run_for(
-                        active.run.id, failure, progress.processed, progress.failed
+                    failed, retry = self.runlog.fail_run(
+                        active.run.id,
+                        failure_type_of(failure),
+                        message,
+                        retry_after_of(failure),
+                        progress.processed,
+                        progress.failed,
                     )
                     log_retry_decision(failed, retry)
                     if not claim:

@@ -9,23 +9,12 @@ AS $function$
 DECLARE
     saved runlog.sync_schedule;
 BEGIN
+    -- enable_schedule skips the slots passed while paused (RL004 when there is none)
+    PERFORM runlog.enable_schedule(resume_schedule.org_id, resume_schedule.integration_type, true);
     UPDATE runlog.sync_schedule AS s
-    SET
-        enabled = true,
-        -- slots passed while paused are not caught up
-        next_slot = CASE
-            WHEN s.enabled THEN s.next_slot
-            ELSE runlog._next_slot(s.cron_spec, s.time_zone, pg_catalog.now())
-        END,
-        paused_at = NULL,
-        paused_reason = NULL,
-        dead_periods_in_row = 0,
-        updated_at = pg_catalog.now()
+    SET paused_at = NULL, paused_reason = NULL, dead_periods_in_row = 0
     WHERE s.org_id = resume_schedule.org_id AND s.integration_type = resume_schedule.integration_type
     RETURNING s.* INTO saved;
-    IF NOT FOUND THEN
-        PERFORM runlog._no_schedule(resume_schedule.org_id, resume_schedule.integration_type);
-    END IF;
     RETURN saved;
 END
 $function$;

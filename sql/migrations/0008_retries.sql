@@ -33,7 +33,8 @@ CONSTRAINT sync_run_log_attempt_check CHECK (attempt >= 1);
 
 ALTER TABLE runlog.sync_run_log
 ADD COLUMN IF NOT EXISTS retry_of bigint
-CONSTRAINT sync_run_log_retry_of_check CHECK ((retry_of IS NULL) = (attempt = 1) AND (retry_of IS NULL OR retry_of < id));
+CONSTRAINT sync_run_log_retry_of_check
+CHECK ((retry_of IS NULL) = (attempt = 1) AND (retry_of IS NULL OR retry_of < id));
 
 ALTER TABLE runlog.sync_run_log
 ADD COLUMN IF NOT EXISTS counted_attempt integer NOT NULL DEFAULT 1
@@ -102,14 +103,14 @@ CREATE TABLE IF NOT EXISTS runlog.retry_policy (
     max_retry_after interval NOT NULL DEFAULT '1 hour'
     CONSTRAINT retry_policy_max_retry_after_check
     CHECK (max_retry_after BETWEEN interval '1 second' AND interval '1 day'),
-    never_retry text [] NOT NULL DEFAULT '{auth_error,config_error}'
+    never_retry text[] NOT NULL DEFAULT '{auth_error,config_error}'
     CONSTRAINT retry_policy_never_retry_check CHECK (
         never_retry <@ ARRAY[
             'transient_error', 'rate_limited', 'auth_error', 'config_error', 'system_error',
             'heartbeat_timeout'
         ]
     ),
-    retry_past_next_slot boolean NOT NULL DEFAULT false,
+    retry_past_next_slot boolean NOT NULL DEFAULT FALSE,
     updated_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT retry_policy_key UNIQUE NULLS NOT DISTINCT (integration_type, org_id),
     CONSTRAINT retry_policy_default_for_all_check CHECK (integration_type <> '*' OR org_id IS NULL)

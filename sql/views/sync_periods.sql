@@ -5,12 +5,6 @@ SELECT
     p.integration_type,
     p.idempotency_key,
     l.scheduled_for,
-    CASE
-        WHEN l.status IN ('succeeded', 'partial') THEN 'succeeded'
-        WHEN l.status = 'running' THEN 'running'
-        WHEN l.status = 'queued' THEN 'retry_pending'
-        ELSE 'dead'
-    END AS state,
     p.attempts,
     l.id AS last_run_id,
     l.status AS last_status,
@@ -19,7 +13,13 @@ SELECT
     f.error_message AS last_error,
     f.retry_decision AS dead_because,
     p.first_attempt_at,
-    p.last_attempt_at
+    p.last_attempt_at,
+    CASE
+        WHEN l.status IN ('succeeded', 'partial') THEN 'succeeded'
+        WHEN l.status = 'running' THEN 'running'
+        WHEN l.status = 'queued' THEN 'retry_pending'
+        ELSE 'dead'
+    END AS state
 FROM (
     SELECT
         r.org_id,
@@ -30,7 +30,7 @@ FROM (
         max(r.started_at) AS last_attempt_at,
         max(r.id) AS last_id
     FROM runlog.sync_run_log AS r
-    WHERE r.idempotency_key IS NOT NULL
+    WHERE r.idempotency_key IS NOT null
     GROUP BY r.org_id, r.integration_type, r.idempotency_key
     -- a period is listed once its first attempt started
     HAVING count(r.started_at) > 0

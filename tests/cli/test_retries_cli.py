@@ -22,7 +22,8 @@ def dead_period(runlog: RunLog, key: str) -> None:
     run = runlog.claim_next("w")
     assert run is not None
     failed, retry = runlog.fail_run_for(run.id, AuthError("401 Unauthorized"))
-    assert retry is None and failed.retry_decision == "not_retryable"
+    assert retry is None
+    assert failed.retry_decision == "not_retryable"
 
 
 def invoke(*args: str) -> str:
@@ -76,7 +77,8 @@ def test_doctor_reports_dead_periods_and_auto_paused_schedules_with_the_fix(
         assert "pyrunlog retry" in (found["dead periods"].fix or "")
         paused = found["auto-paused schedules"]
         assert paused.level is Level.FAIL
-        assert str(ORG) in paused.message and "1 periods died in a row" in paused.message
+        assert str(ORG) in paused.message
+        assert "1 periods died in a row" in paused.message
         assert "pyrunlog schedule resume" in (paused.fix or "")
         invoke("schedule", "resume", "--dsn", admin_dsn, "--org", str(ORG), "xledger")
         found = {f.check: f for f in check_retries(conn)}

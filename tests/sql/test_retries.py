@@ -43,13 +43,23 @@ def rows(conn: Conn, sql: str, *params: Any) -> list[dict[str, Any]]:
 
 
 def request(conn: Conn, key: str, org: uuid.UUID = ORG, kind: str = "xledger") -> int:
-    row = rows(conn, "SELECT * FROM runlog.request_sync(%s, %s, 'manual', NULL, %s)", org, kind, key)
+    row = rows(
+        conn, "SELECT * FROM runlog.request_sync(%s, %s, 'manual', NULL, %s)", org, kind, key
+    )
     return int(row[0]["id"])
 
 
 def claim(conn: Conn) -> dict[str, Any] | None:
     row = rows(conn, "SELECT * FROM runlog.claim_next('w')")[0]
     return None if row["id"] is None else row
+
+
+def request_and_claim(conn: Conn, key: str) -> dict[str, Any]:
+    """Queue a period and claim its first attempt."""
+    request(conn, key)
+    run = claim(conn)
+    assert run is not None
+    return run
 
 
 def fail(
@@ -88,7 +98,8 @@ def test_backoff_is_30_90_270_seconds_within_jitter_then_the_period_is_dead(
     for attempt, base in ((1, 30), (2, 90), (3, 270)):
         make_due(conn)
         run = claim(worker)
-        assert run is not None and run["attempt"] == attempt
+        assert run is not None
+        assert run["attempt"] == attempt
         with worker.transaction():  # now() is the failure's clock
             failed, retry = fail(worker, run["id"], "transient_error")
             delay = rows(worker, "SELECT extract(epoch FROM %s - now()) AS s", retry["run_after"])
@@ -103,7 +114,8 @@ def test_backoff_is_30_90_270_seconds_within_jitter_then_the_period_is_dead(
         assert claim(worker) is None  # not served before its time
     make_due(conn)
     run = claim(worker)
-    assert run is not None and run["attempt"] == 4
+    assert run is not None
+    assert run["attempt"] == 4
     (failed,) = fail(worker, run["id"], "transient_error")
     assert failed["retry_decision"] == "exhausted"
     assert period(conn, "p")["state"] == "dead"
@@ -118,16 +130,15 @@ def test_the_delay_is_capped_and_the_exponent_cannot_overflow(conn: Conn, admin:
     row = conn.execute(
         "SELECT extract(epoch FROM runlog._retry_delay(p, 99)) FROM runlog.retry_policy AS p"
     ).fetchone()
-    assert row is not None and float(row[0]) == 1800.0
+    assert row is not None
+    assert float(row[0]) == 1800.0
 
 
 @pytest.mark.parametrize("failure_type", ["auth_error", "config_error"])
 def test_auth_and_config_errors_make_the_period_dead_at_once(
     worker: Conn, failure_type: str
 ) -> None:
-    request(worker, "p")
-    run = claim(worker)
-    assert run is not None
+    run = request_and_claim(worker, "p")
     (failed,) = fail(worker, run["id"], failure_type)
     assert (failed["failure_type"], failed["retry_decision"]) == (failure_type, "not_retryable")
     assert period(worker, "p")["state"] == "dead"
@@ -135,18 +146,14 @@ def test_auth_and_config_errors_make_the_period_dead_at_once(
 
 
 def test_finish_run_failed_is_a_system_error_that_is_retried(worker: Conn) -> None:
-    request(worker, "p")
-    run = claim(worker)
-    assert run is not None
+    run = request_and_claim(worker, "p")
     failed = rows(worker, "SELECT * FROM runlog.finish_run(%s, 'failed', 1, 2, 'bug')", run["id"])
     assert (failed[0]["status"], failed[0]["failure_type"]) == ("failed", "system_error")
     assert period(worker, "p")["state"] == "retry_pending"
 
 
 def test_partial_and_runs_without_a_period_are_not_retried(conn: Conn, worker: Conn) -> None:
-    request(worker, "p")
-    run = claim(worker)
-    assert run is not None
+    run = request_and_claim(worker, "p")
     rows(worker, "SELECT * FROM runlog.finish_run(%s, 'partial', 5, 1)", run["id"])
     assert period(worker, "p")["state"] == "succeeded"
     no_key = rows(worker, "SELECT * FROM runlog.start_run(%s, 'visma')", ORG)[0]
@@ -158,9 +165,7 @@ def test_partial_and_runs_without_a_period_are_not_retried(conn: Conn, worker: C
 def test_rate_limited_waits_retry_after_holds_the_integration_and_uses_no_attempt(
     conn: Conn, worker: Conn
 ) -> None:
-    request(worker, "p")
-    run = claim(worker)
-    assert run is not None
+    run = request_and_claim(worker, "p")
     request(worker, "other-period")
     request(worker, "elsewhere", org=OTHER_ORG)
     with worker.transaction():
@@ -171,17 +176,17 @@ def test_rate_limited_waits_retry_after_holds_the_integration_and_uses_no_attemp
     assert (retry["attempt"], retry["counted_attempt"]) == (2, 1)
     # the hold: nothing else of this organisation's xledger, other organisations go on
     other = claim(worker)
-    assert other is not None and other["org_id"] == OTHER_ORG
+    assert other is not None
+    assert other["org_id"] == OTHER_ORG
     assert claim(worker) is None
     end_holds(conn)
     released = claim(worker)
-    assert released is not None and released["idempotency_key"] == "other-period"
+    assert released is not None
+    assert released["idempotency_key"] == "other-period"
 
 
 def test_retry_after_is_capped_by_the_policy(worker: Conn) -> None:
-    request(worker, "p")
-    run = claim(worker)
-    assert run is not None
+    run = request_and_claim(worker, "p")
     with worker.transaction():
         _, retry = fail(worker, run["id"], "rate_limited", 999999)
         now = rows(worker, "SELECT now()")[0]["now"]
@@ -205,9 +210,7 @@ def test_rate_limited_attempts_do_not_exhaust_the_budget(conn: Conn, worker: Con
 def test_bad_failure_types_and_retry_after_are_refused_and_change_nothing(
     conn: Conn, worker: Conn
 ) -> None:
-    request(worker, "p")
-    run = claim(worker)
-    assert run is not None
+    run = request_and_claim(worker, "p")
     before = all_runs(conn)
     for failure_type, retry_after in (
         ("heartbeat_timeout", None),  # the reaper's, not a worker's
@@ -223,9 +226,7 @@ def test_bad_failure_types_and_retry_after_are_refused_and_change_nothing(
 
 
 def schedule_every_minute(admin: Conn) -> None:
-    admin.execute(
-        "SELECT runlog.set_schedule(%s, 'xledger', '* * * * *', 'UTC', 'latest')", [ORG]
-    )
+    admin.execute("SELECT runlog.set_schedule(%s, 'xledger', '* * * * *', 'UTC', 'latest')", [ORG])
 
 
 def test_a_retry_is_not_made_when_it_could_not_start_before_the_next_slot(
@@ -290,9 +291,7 @@ def test_a_policy_override_for_one_organisation_wins(worker: Conn, admin: Conn) 
         " VALUES ('xledger', NULL, 3), ('xledger', %s, 1)",
         [ORG],
     )
-    request(worker, "p")
-    run = claim(worker)
-    assert run is not None
+    run = request_and_claim(worker, "p")
     (failed,) = fail(worker, run["id"], "transient_error")
     assert failed["retry_decision"] == "exhausted"
 
@@ -302,7 +301,8 @@ def test_bad_policies_are_refused(admin: Conn) -> None:
         "UPDATE runlog.retry_policy SET max_attempts = 0",
         "UPDATE runlog.retry_policy SET jitter = 2",
         "UPDATE runlog.retry_policy SET never_retry = '{bogus}'",
-        "INSERT INTO runlog.retry_policy (integration_type, org_id) VALUES ('*', gen_random_uuid())",
+        "INSERT INTO runlog.retry_policy (integration_type, org_id)"
+        " VALUES ('*', gen_random_uuid())",
     ):
         assert sqlstate_of(admin, sql) == "23514", sql
 
@@ -316,7 +316,8 @@ def test_runs_wait_while_an_active_check_finds_the_api_down(worker: Conn, admin:
     assert len(all_queued(worker)) == 1  # waiting, not dropped
     worker.execute("SELECT runlog.record_health_check(%s, 'xledger', true, 5)", [ORG])
     run = claim(worker)
-    assert run is not None and run["idempotency_key"] == "p"
+    assert run is not None
+    assert run["idempotency_key"] == "p"
 
 
 def all_queued(conn: Conn) -> list[dict[str, Any]]:
@@ -346,9 +347,7 @@ def test_auto_pause_after_enough_dead_periods_with_one_notice_and_resume(
     with psycopg.connect(dsn, autocommit=True) as listener:
         listener.execute("LISTEN runlog_alert")
         for n in range(4):
-            request(worker, f"p{n}")
-            run = claim(worker)
-            assert run is not None
+            run = request_and_claim(worker, f"p{n}")
             fail(worker, run["id"], "config_error")
         notices = [json.loads(n.payload) for n in listener.notifies(timeout=1)]
     assert notices == [{"kind": "auto_pause", "integration_type": "xledger"}]
@@ -356,7 +355,8 @@ def test_auto_pause_after_enough_dead_periods_with_one_notice_and_resume(
     assert not paused["enabled"]
     assert "3 periods died in a row" in paused["paused_reason"]
     resumed = rows(admin, "SELECT * FROM runlog.resume_schedule(%s, 'xledger')", ORG)[0]
-    assert resumed["enabled"] and resumed["paused_at"] is None
+    assert resumed["enabled"]
+    assert resumed["paused_at"] is None
     assert resumed["dead_periods_in_row"] == 0
 
 
@@ -366,18 +366,16 @@ def test_no_auto_pause_without_the_days_and_a_success_resets_the_count(
     admin.execute("UPDATE runlog.settings SET auto_pause_dead_periods = 2")  # 3 days default
     schedule_every_minute(admin)
     for n in range(3):
-        request(worker, f"p{n}")
-        run = claim(worker)
-        assert run is not None
+        run = request_and_claim(worker, f"p{n}")
         fail(worker, run["id"], "auth_error")
     schedule = rows(admin, "SELECT * FROM runlog.sync_schedule")[0]
-    assert schedule["enabled"] and schedule["dead_periods_in_row"] == 3
-    request(worker, "ok")
-    run = claim(worker)
-    assert run is not None
+    assert schedule["enabled"]
+    assert schedule["dead_periods_in_row"] == 3
+    run = request_and_claim(worker, "ok")
     worker.execute("SELECT runlog.finish_run(%s, 'succeeded')", [run["id"]])
     schedule = rows(admin, "SELECT * FROM runlog.sync_schedule")[0]
-    assert schedule["dead_periods_in_row"] == 0 and schedule["last_success_at"] is not None
+    assert schedule["dead_periods_in_row"] == 0
+    assert schedule["last_success_at"] is not None
 
 
 def dead_period(worker: Conn, key: str = "p", org: uuid.UUID = ORG) -> int:
@@ -388,9 +386,7 @@ def dead_period(worker: Conn, key: str = "p", org: uuid.UUID = ORG) -> int:
     return int(run["id"])
 
 
-def test_retry_period_requeues_a_dead_period_as_its_next_attempt(
-    admin: Conn, worker: Conn
-) -> None:
+def test_retry_period_requeues_a_dead_period_as_its_next_attempt(admin: Conn, worker: Conn) -> None:
     dead_id = dead_period(worker)
     queued = rows(admin, "SELECT * FROM runlog.retry_period(%s, 'p')", ORG)[0]
     assert (queued["attempt"], queued["retry_of"], queued["counted_attempt"]) == (2, dead_id, 1)
@@ -413,9 +409,7 @@ def test_a_reader_retries_only_its_own_organisations_periods(
 
 
 def test_sync_periods_states(conn: Conn, worker: Conn) -> None:
-    request(worker, "done")
-    run = claim(worker)
-    assert run is not None
+    run = request_and_claim(worker, "done")
     worker.execute("SELECT runlog.finish_run(%s, 'succeeded')", [run["id"]])
     request(worker, "busy")
     busy = claim(worker)
@@ -441,9 +435,7 @@ def test_sync_periods_states(conn: Conn, worker: Conn) -> None:
 def test_fail_run_beside_an_uncommitted_cancel_waits_and_then_reports_not_running(
     conn: Conn, worker: Conn, worker_dsn: str
 ) -> None:
-    request(worker, "p")
-    run = claim(worker)
-    assert run is not None
+    run = request_and_claim(worker, "p")
     with psycopg.connect(worker_dsn) as other:  # a transaction held open beside the call
         other.execute("SELECT runlog.cancel_run(%s, 'operator')", [run["id"]])
         done: list[str | None] = []

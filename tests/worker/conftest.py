@@ -26,11 +26,11 @@ def start_worker(dsn: str) -> Iterator[Callable[..., Worker]]:
     """Start Workers in threads; all are stopped at the end of the test."""
     running: list[tuple[Worker, threading.Thread]] = []
 
-    def start(app: App, **options: object) -> Worker:
+    def start(app: App, as_dsn: str | None = None, **options: object) -> Worker:
         options.setdefault("poll_interval", 0.5)
         options.setdefault("heartbeat_interval", 0.3)
         options.setdefault("grace_period", 2.0)
-        worker = Worker(dsn, app, **options)  # type: ignore[arg-type]
+        worker = Worker(as_dsn or dsn, app, **options)  # type: ignore[arg-type]
         thread = threading.Thread(target=worker.run, daemon=True)
         thread.start()
         running.append((worker, thread))

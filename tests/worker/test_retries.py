@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -33,23 +32,11 @@ def fast_retries(admin_dsn: str) -> None:
 
 
 @pytest.fixture
-def start_worker(worker_dsn: str, fast_retries: None) -> Iterator[StartWorker]:
-    """Workers in threads connected as the worker login; stopped after the test."""
-    running: list[tuple[Worker, threading.Thread]] = []
-
-    def start(app: App) -> Worker:
-        worker = Worker(worker_dsn, app, poll_interval=0.3, heartbeat_interval=0.3,
-                        grace_period=2.0)  # fmt: skip
-        thread = threading.Thread(target=worker.run, daemon=True)
-        thread.start()
-        running.append((worker, thread))
-        return worker
-
-    yield start
-    for worker, _ in running:
-        worker.stop()
-    for _, thread in running:
-        thread.join(timeout=10)
+def run_worker(
+    worker_dsn: str, fast_retries: None, start_worker: Callable[..., Worker]
+) -> StartWorker:
+    """Start a worker in a thread connected as the worker login."""
+    return lambda app: start_worker(app, as_dsn=worker_dsn, poll_interval=0.3)
 
 
 def attempts(dsn: str, key: str) -> list[dict[str, Any]]:
@@ -93,11 +80,11 @@ def failing_app(kind: str, first: BaseException) -> App:
     ],
 )
 def test_a_retryable_failure_is_retried_by_the_worker_until_it_succeeds(
-    worker_dsn: str, start_worker: StartWorker, error: Exception, failure_type: str
+    worker_dsn: str, run_worker: StartWorker, error: Exception, failure_type: str
 ) -> None:
     with RunLog(worker_dsn) as runlog:
         runlog.request_sync(ORG, "vendor", "manual", None, "p1")
-    start_worker(failing_app("vendor", error))
+    run_worker(failing_app("vendor", error))
     wait_for(lambda: settled(worker_dsn, "p1"), what="the period to settle")
     first, second = attempts(worker_dsn, "p1")
     assert (first["status"], first["failure_type"], first["retry_decision"]) == (
@@ -105,20 +92,27 @@ def test_a_retryable_failure_is_retried_by_the_worker_until_it_succeeds(
         failure_type,
         "retry",
     )
-    assert (second["status"], second["attempt"], second["retry_of"]) == ("succeeded", 2, first["id"])
+    assert (second["status"], second["attempt"], second["retry_of"]) == (
+        "succeeded",
+        2,
+        first["id"],
+    )
     assert second["started_at"] >= first["ended_at"] + timedelta(seconds=0.9)
 
 
 @pytest.mark.parametrize(
     ("error", "failure_type"),
-    [(AuthError("401 Unauthorized"), "auth_error"), (ConfigError("404 no such ledger"), "config_error")],
+    [
+        (AuthError("401 Unauthorized"), "auth_error"),
+        (ConfigError("404 no such ledger"), "config_error"),
+    ],
 )
 def test_auth_and_config_errors_leave_the_period_dead_at_once(
-    worker_dsn: str, start_worker: StartWorker, error: Exception, failure_type: str
+    worker_dsn: str, run_worker: StartWorker, error: Exception, failure_type: str
 ) -> None:
     with RunLog(worker_dsn) as runlog:
         runlog.request_sync(ORG, "vendor", "manual", None, "p1")
-    start_worker(failing_app("vendor", error))
+    run_worker(failing_app("vendor", error))
     wait_for(lambda: settled(worker_dsn, "p1"), what="the period to die")
     (only,) = attempts(worker_dsn, "p1")
     assert (only["failure_type"], only["retry_decision"]) == (failure_type, "not_retryable")
@@ -126,7 +120,7 @@ def test_auth_and_config_errors_leave_the_period_dead_at_once(
 
 
 def test_a_429_holds_every_run_of_the_integration_until_retry_after(
-    worker_dsn: str, start_worker: StartWorker
+    worker_dsn: str, run_worker: StartWorker
 ) -> None:
     app = App()
 
@@ -137,7 +131,7 @@ def test_a_429_holds_every_run_of_the_integration_until_retry_after(
 
     with RunLog(worker_dsn) as runlog:
         runlog.request_sync(ORG, "vendor", "manual", None, "p1")
-    start_worker(app)
+    run_worker(app)
     wait_for(lambda: bool(attempts(worker_dsn, "p1")[0]["ended_at"]), what="the 429")
     with RunLog(worker_dsn) as runlog:
         runlog.request_sync(ORG, "vendor", "manual", None, "p2")  # queued during the hold
@@ -149,7 +143,7 @@ def test_a_429_holds_every_run_of_the_integration_until_retry_after(
 
 
 def test_a_run_whose_worker_died_is_reaped_and_retried_by_another(
-    worker_dsn: str, admin_dsn: str, start_worker: StartWorker
+    worker_dsn: str, admin_dsn: str, run_worker: StartWorker
 ) -> None:
     with RunLog(worker_dsn) as runlog:
         runlog.request_sync(ORG, "vendor", "manual", None, "p1")
@@ -158,7 +152,7 @@ def test_a_run_whose_worker_died_is_reaped_and_retried_by_another(
     with psycopg.connect(admin_dsn, autocommit=True) as admin:
         admin.execute("SELECT pg_sleep(1.1)")
         assert admin.execute("SELECT runlog.reap_stale(interval '1 second')").fetchone() == (1,)
-    start_worker(failing_app("vendor", TransientError("never raised: attempt 2 succeeds")))
+    run_worker(failing_app("vendor", TransientError("never raised: attempt 2 succeeds")))
     wait_for(lambda: settled(worker_dsn, "p1"), what="the retry")
     first, second = attempts(worker_dsn, "p1")
     assert (first["status"], first["failure_type"]) == ("timed_out", "heartbeat_timeout")
