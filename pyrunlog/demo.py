@@ -103,7 +103,8 @@ def run_demo(console: Console, seconds: float = 130.0) -> None:
         thread.start()
         with RunLog(dsn) as runlog:
             for org_id in ORGS.values():
-                runlog.request_sync(org_id, "xledger")  # a manual run to start with
+                # a manual run to start with; its key makes it a period, so it is retried
+                runlog.request_sync(org_id, "xledger", "manual", None, f"{org_id}/xledger/first")
             _watch(dsn, console, seconds)
             worker.stop()
             thread.join(timeout=30)
@@ -198,8 +199,9 @@ def _summary(dsn: str, console: Console) -> None:
             " (SELECT count(*) FROM runlog.sync_periods WHERE state = 'succeeded' AND attempts > 1)"
         ).fetchone()
         dead = conn.execute(
-            "SELECT integration_type, org_id, last_failure_type, dead_because, count(*)"
-            " FROM runlog.sync_periods WHERE state = 'dead' GROUP BY 1, 2, 3, 4"
+            "SELECT integration_type, org_id, coalesce(last_failure_type, last_status),"
+            " coalesce(dead_because, 'not retried'), count(*)"
+            " FROM runlog.sync_periods WHERE state = 'dead' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2"
         ).fetchall()
     ticks = fired[0] if fired else 0
     console.print(f"pg_cron ran runlog_tick {ticks} time{'' if ticks == 1 else 's'}")
