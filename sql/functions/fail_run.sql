@@ -13,9 +13,6 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
-DECLARE
-    found_any boolean := false;
-    ended runlog.sync_run_log;
 BEGIN
     IF fail_run.failure_type IS NULL
         OR fail_run.failure_type NOT IN (
@@ -34,17 +31,13 @@ BEGIN
         );
     END IF;
     PERFORM runlog._check_counts(fail_run.records_processed, fail_run.records_failed);
-    FOR ended IN
-        SELECT * FROM runlog._fail_attempt(
-            fail_run.run_id, 'failed', fail_run.failure_type, fail_run.error_message,
-            pg_catalog.make_interval(secs => fail_run.retry_after_seconds),
-            fail_run.records_processed, fail_run.records_failed
-        )
-    LOOP
-        found_any := true;
-        RETURN NEXT ended;
-    END LOOP;
-    IF NOT found_any THEN
+    RETURN QUERY
+    SELECT * FROM runlog._fail_attempt(
+        fail_run.run_id, 'failed', fail_run.failure_type, fail_run.error_message,
+        pg_catalog.make_interval(secs => fail_run.retry_after_seconds),
+        fail_run.records_processed, fail_run.records_failed
+    );
+    IF NOT FOUND THEN
         PERFORM runlog._raise_not_running(fail_run.run_id);
     END IF;
 END

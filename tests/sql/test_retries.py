@@ -451,3 +451,14 @@ def test_fail_run_beside_an_uncommitted_cancel_waits_and_then_reports_not_runnin
         caller.join(10)
     assert done == ["RL002"]
     assert [r["status"] for r in all_runs(conn)] == ["cancelled"]  # no retry of it either
+
+
+def test_without_any_policy_row_the_documented_defaults_hold(admin: Conn, worker: Conn) -> None:
+    admin.execute("DELETE FROM runlog.retry_policy")
+    run = request_and_claim(worker, "p")
+    with worker.transaction():
+        _, retry = fail(worker, run["id"], "transient_error")
+        delay = rows(worker, "SELECT extract(epoch FROM %s - now()) AS s", retry["run_after"])
+    assert 27 <= float(delay[0]["s"]) <= 33
+    (auth,) = fail(worker, request_and_claim(worker, "q")["id"], "auth_error")
+    assert auth["retry_decision"] == "not_retryable"
