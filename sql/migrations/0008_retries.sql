@@ -142,8 +142,27 @@ COMMENT ON COLUMN runlog.retry_policy.never_retry IS
 COMMENT ON COLUMN runlog.retry_policy.retry_past_next_slot IS
 'false (default): a retry that cannot start before the schedule''s next slot is not made (the next period supersedes it).';
 
-GRANT SELECT ON runlog.retry_policy TO runlog_worker, runlog_admin;
+GRANT SELECT ON runlog.retry_policy TO runlog_reader, runlog_worker, runlog_admin;
 GRANT INSERT, UPDATE, DELETE ON runlog.retry_policy TO runlog_admin;
+
+DO $policies$
+BEGIN
+    -- Policies with org_id NULL hold for every organisation, so readers see them too.
+    PERFORM runlog._tenant_policies(
+        'retry_policy', 'org_id IS NULL OR org_id = (SELECT runlog.current_org_id())'
+    );
+    IF NOT EXISTS (
+        SELECT FROM pg_catalog.pg_policies AS p
+        WHERE p.schemaname = 'runlog' AND p.tablename = 'retry_policy'
+            AND p.policyname = 'retry_policy_admin_writes'
+    ) THEN
+        CREATE POLICY retry_policy_admin_writes ON runlog.retry_policy
+        FOR ALL TO runlog_admin USING (true) WITH CHECK (true);
+        COMMENT ON POLICY retry_policy_admin_writes ON runlog.retry_policy IS
+        'Admins write every row of the retry policy.';
+    END IF;
+END
+$policies$;
 
 -- Rate-limit holds ---------------------------------------------------------------------
 
