@@ -1,17 +1,22 @@
 CREATE OR REPLACE FUNCTION runlog._retry_delay(policy runlog.retry_policy, counted_attempt integer)
 RETURNS interval
-LANGUAGE sql
+LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+BEGIN
     -- In seconds as double precision, exponent capped at 60: no interval overflows.
-    SELECT pg_catalog.make_interval(
+    RETURN pg_catalog.make_interval(
         secs => least(
-            pg_catalog.date_part('epoch', policy.max_delay),
-            pg_catalog.date_part('epoch', policy.initial_delay)
-            * pg_catalog.power(policy.backoff_factor::double precision, least(greatest(counted_attempt, 1) - 1, 60))
-        ) * (1 + policy.jitter::double precision * (2 * pg_catalog.random() - 1))
+            pg_catalog.date_part('epoch', _retry_delay.policy.max_delay),
+            pg_catalog.date_part('epoch', _retry_delay.policy.initial_delay)
+            * pg_catalog.power(
+                _retry_delay.policy.backoff_factor::double precision,
+                least(greatest(_retry_delay.counted_attempt, 1) - 1, 60)
+            )
+        ) * (1 + _retry_delay.policy.jitter::double precision * (2 * pg_catalog.random() - 1))
     );
+END
 $function$;
 
 COMMENT ON FUNCTION runlog._retry_delay(runlog.retry_policy, integer) IS
