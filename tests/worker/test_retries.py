@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -80,8 +81,13 @@ def failing_app(kind: str, first: BaseException) -> App:
     ],
 )
 def test_a_retryable_failure_is_retried_by_the_worker_until_it_succeeds(
-    worker_dsn: str, run_worker: StartWorker, error: Exception, failure_type: str
+    worker_dsn: str,
+    run_worker: StartWorker,
+    error: Exception,
+    failure_type: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="pyrunlog.worker")
     with RunLog(worker_dsn) as runlog:
         runlog.request_sync(ORG, "vendor", "manual", None, "p1")
     run_worker(failing_app("vendor", error))
@@ -98,6 +104,8 @@ def test_a_retryable_failure_is_retried_by_the_worker_until_it_succeeds(
         first["id"],
     )
     assert second["started_at"] >= first["ended_at"] + timedelta(seconds=0.9)
+    decision = f"failed ({failure_type}): retry as run {second['id']} (attempt 2) at "
+    assert decision in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -108,7 +116,11 @@ def test_a_retryable_failure_is_retried_by_the_worker_until_it_succeeds(
     ],
 )
 def test_auth_and_config_errors_leave_the_period_dead_at_once(
-    worker_dsn: str, run_worker: StartWorker, error: Exception, failure_type: str
+    worker_dsn: str,
+    run_worker: StartWorker,
+    error: Exception,
+    failure_type: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     with RunLog(worker_dsn) as runlog:
         runlog.request_sync(ORG, "vendor", "manual", None, "p1")
@@ -117,6 +129,9 @@ def test_auth_and_config_errors_leave_the_period_dead_at_once(
     (only,) = attempts(worker_dsn, "p1")
     assert (only["failure_type"], only["retry_decision"]) == (failure_type, "not_retryable")
     assert state(worker_dsn, "p1") == "dead"
+    assert f"({failure_type}): period p1 is dead because this failure type is never retried" in (
+        caplog.text
+    )
 
 
 def test_a_429_holds_every_run_of_the_integration_until_retry_after(
