@@ -122,6 +122,7 @@ def test_auth_and_config_errors_leave_the_period_dead_at_once(
     failure_type: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="pyrunlog.worker")
     with RunLog(worker_dsn) as runlog:
         runlog.request_sync(ORG, "vendor", "manual", None, "p1")
     run_worker(failing_app("vendor", error))
