@@ -40,6 +40,7 @@ lint: $(STAMP)
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run_log
+	$(BIN)/python -m bench.retries
 	$(BIN)/python -m bench.scheduling
 	$(BIN)/python -m bench.reliability
 	$(BIN)/python -m bench.observability

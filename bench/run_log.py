@@ -48,14 +48,14 @@ WHERE id = :run_id AND status = 'running';
 """
 
 
-def pgbench_tps(dsn: str, script: str) -> float:
+def pgbench_tps(dsn: str, script: str, seconds: int = SECONDS) -> float:
     """Transactions (cycles) per second of one pgbench run of the script."""
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
         handle.write(script)
     try:
         out = subprocess.run(
             [str(find_bindir() / "pgbench"), "-n", "-c", str(CLIENTS), "-j", "2",
-             "-T", str(SECONDS), "-f", handle.name, dsn],
+             "-T", str(seconds), "-f", handle.name, dsn],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
     finally:

@@ -15,6 +15,16 @@ from pyrunlog.errors import (
     RunLogError,
     RunNotFound,
 )
+from pyrunlog.failures import (
+    AuthError,
+    ConfigError,
+    RateLimited,
+    SyncFailure,
+    TransientError,
+    error_for_status,
+    parse_retry_after,
+    raise_for_status,
+)
 from pyrunlog.migrate import migrate
 from pyrunlog.models import RunStatus, SyncRun, Trigger
 from pyrunlog.repository import RunContext, RunLog
@@ -25,6 +35,8 @@ __all__ = [
     "AlreadyRunning",
     "AsyncRunContext",
     "AsyncRunLog",
+    "AuthError",
+    "ConfigError",
     "ConnectionFailed",
     "DuplicatePeriod",
     "InvalidArgument",
@@ -32,13 +44,19 @@ __all__ = [
     "MigrationError",
     "NotRunning",
     "PermissionDenied",
+    "RateLimited",
     "RunContext",
     "RunLog",
     "RunLogError",
     "RunNotFound",
     "RunStatus",
+    "SyncFailure",
     "SyncRun",
+    "TransientError",
     "Trigger",
     "__version__",
+    "error_for_status",
     "migrate",
+    "parse_retry_after",
+    "raise_for_status",
 ]

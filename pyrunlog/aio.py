@@ -20,6 +20,7 @@ from pyrunlog.connecting import (
     pool_options,
 )
 from pyrunlog.errors import NotRunning, wrap_exceptions
+from pyrunlog.failures import failure_type_of, retry_after_of
 from pyrunlog.models import RunStatus, SyncRun, Trigger
 from pyrunlog.outcome import FALLBACK_ERROR, Progress, ending
 
@@ -159,6 +160,24 @@ class AsyncRunLog:
         query = queries.finish_run(run_id, status, records_processed, records_failed, error_message)
         return await self._run(query, conn)
 
+    async def fail_run(
+        self,
+        run_id: int,
+        failure_type: str,
+        error_message: str | None = None,
+        retry_after: float | None = None,
+        records_processed: int | None = None,
+        records_failed: int | None = None,
+        *,
+        conn: AsyncConn | None = None,
+    ) -> tuple[SyncRun, SyncRun | None]:
+        """runlog.fail_run: the failed attempt and its queued retry (None: the period is dead)."""
+        query = queries.fail_run(
+            run_id, failure_type, error_message, retry_after, records_processed, records_failed
+        )
+        runs = [SyncRun.from_row(row) for row in await self._rows(query, conn)]
+        return runs[0], (runs[1] if len(runs) > 1 else None)
+
     async def heartbeat(
         self,
         run_id: int,
@@ -274,6 +293,16 @@ class AsyncRunContext:
         """End the run for this outcome (called by ``AsyncRunLog.run``)."""
         status, message = ending(self.progress, exc)
         try:
+            if status is RunStatus.FAILED and exc is not None:
+                self.run, _ = await self._runlog.fail_run(
+                    self.run.id,
+                    failure_type_of(exc),
+                    message,
+                    retry_after_of(exc),
+                    self.progress.processed,
+                    self.progress.failed,
+                )
+                return
             self.run = await self._finish(status, message)
         except NotRunning:
             if exc is None:

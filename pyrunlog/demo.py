@@ -28,6 +28,7 @@ from rich.text import Text
 
 from pyrunlog.app import App, PrewarmContext, SyncContext
 from pyrunlog.display import runs_table
+from pyrunlog.failures import raise_for_status
 from pyrunlog.localpg import CRON_DATABASE, LocalPostgres
 from pyrunlog.migrate import migrate
 from pyrunlog.observability.exporter import ExporterServer
@@ -47,6 +48,7 @@ DRIFT_THRESHOLD_SECONDS = 30
 INTEGRATIONS = ("xledger", "dynamics_365")
 ADMIN_LOGIN = "demo_admin"
 WORKER_LOGIN = "demo_worker"
+REVOKED_ORG = ORGS["Nordkapp Regnskap"]
 
 
 class SimulatedApi:
@@ -66,8 +68,11 @@ class SimulatedApi:
         for _ in range(batches):
             ctx.sleep(seconds / batches)
             ctx.add(processed=int(20 + 80 * self.draw()), failed=1 if self.draw() < 0.03 else 0)
-        if self.draw() < failure_rate:
-            raise ConnectionError("503 Service Unavailable from the vendor API")
+        draw = self.draw()
+        if draw < failure_rate:  # retried with backoff
+            raise_for_status(503, message="503 Service Unavailable from the vendor API")
+        if draw < failure_rate * 1.5:  # holds the organisation's integration for 8 s
+            raise_for_status(429, "8", message="429 Too Many Requests (Retry-After: 8)")
 
 
 def build_app(api: SimulatedApi) -> App:
@@ -87,6 +92,8 @@ def build_app(api: SimulatedApi) -> App:
 
     @app.handler("dynamics_365", timeout=120, prewarm=warm_dynamics)
     def dynamics(ctx: SyncContext) -> None:
+        if ctx.run.org_id == REVOKED_ORG:  # a revoked credential: dead at once, never retried
+            raise_for_status(401, message="401 Unauthorized: the refresh token was revoked")
         slow = ctx.run.org_id == SLOW_ORG
         api.export(ctx, seconds=SLOW_SECONDS if slow else 2 + 4 * api.draw(), failure_rate=0.1)
 
@@ -111,7 +118,8 @@ def run_demo(console: Console, seconds: float = 130.0) -> None:
         thread.start()
         with RunLog(admin_dsn) as runlog:
             for org_id in ORGS.values():
-                runlog.request_sync(org_id, "xledger")  # a manual run to start with
+                # a manual run to start with; its key makes it a period, so it is retried
+                runlog.request_sync(org_id, "xledger", "manual", None, f"{org_id}/xledger/first")
             # The slow sync starts now, so the next slot of its schedule waits
             # behind it for more than the drift threshold: a drift alert.
             runlog.request_sync(SLOW_ORG, "dynamics_365")
@@ -148,6 +156,10 @@ def _deploy(admin_dsn: str, console: Console) -> datetime:
         conn.execute(
             "UPDATE runlog.settings SET drift_threshold = make_interval(secs => %s)",
             [DRIFT_THRESHOLD_SECONDS],
+        )
+        # Slots every minute: retries 5 s, 10 s, 20 s apart fit before the next one.
+        conn.execute(
+            "UPDATE runlog.retry_policy SET initial_delay = '5 seconds', backoff_factor = 2"
         )
     console.print(f"pg_cron jobs installed: {', '.join(jobs)}")
     scheduled_at = datetime.now(timezone.utc)
@@ -243,6 +255,16 @@ def _summary(dsn: str, console: Console) -> None:
             " ORDER BY drift_seconds DESC LIMIT 3"
         ).fetchall()
         cold = conn.execute("SELECT count(*) FROM runlog.cold_starts").fetchone()
+        retries = conn.execute(
+            "SELECT (SELECT count(*) FROM runlog.sync_run_log WHERE attempt > 1),"
+            " (SELECT count(*) FROM runlog.sync_run_log WHERE failure_type = 'rate_limited'),"
+            " (SELECT count(*) FROM runlog.sync_periods WHERE state = 'succeeded' AND attempts > 1)"
+        ).fetchone()
+        dead = conn.execute(
+            "SELECT integration_type, org_id, coalesce(last_failure_type, last_status),"
+            " coalesce(dead_because, 'not retried'), count(*)"
+            " FROM runlog.sync_periods WHERE state = 'dead' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2"
+        ).fetchall()
     expected = len(ORGS) * len(INTEGRATIONS)
     console.print(
         "slots enqueued by tick per minute: "
@@ -258,6 +280,17 @@ def _summary(dsn: str, console: Console) -> None:
             f"started {seconds}s late"
         )
     console.print(f"cold starts (no successful pre-warm before the run): {cold[0] if cold else 0}")
+    if retries:
+        console.print(
+            f"retries: {retries[0]} attempts after a failure, {retries[1]} rate-limit holds"
+            f" (429 Retry-After), {retries[2]} periods succeeded on a retry"
+        )
+    for integration, org_id, failure_type, because, periods in dead:
+        org = SHORT_NAMES.get(org_id, org_id)
+        console.print(
+            f"[red]dead:[/] {periods} period(s) of {integration} of {org}"
+            f" ({failure_type}, {because}): fix it, then pyrunlog retry"
+        )
 
 
 def _slots_per_minute(conn: psycopg.Connection[Any]) -> list[tuple[Any, int]]:

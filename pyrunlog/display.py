@@ -14,7 +14,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from pyrunlog.models import RunStatus, Schedule, SyncRun
+from pyrunlog.models import Period, RunStatus, Schedule, SyncRun
 
 STATUS_STYLE = {
     RunStatus.QUEUED: "cyan",
@@ -35,7 +35,8 @@ def runs_table(
     org_names: Mapping[UUID, str] | None = None,
     show_run: bool = True,
 ) -> Table:
-    """A table of runs, one line each: organisation, integration, status, times, records, error.
+    """A table of runs, one line each: organisation, integration, run and attempt, status, times,
+    records, error.
 
     Every column keeps its full text. Given the terminal's ``width``, the
     table fits it: below 110 columns it is compact (start time only, whole
@@ -45,7 +46,7 @@ def runs_table(
     compact = width is not None and width < 110
     columns: list[tuple[str, str]] = [("org", "left"), ("integration", "left")]
     if show_run:
-        columns.append(("run", "right"))
+        columns += [("run", "right"), ("try", "right")]
     columns += [("status", "left"), ("started", "left"), ("took", "right")]
     columns += [("ok/failed", "right")] if compact else [("records", "right"), ("failed", "right")]
     columns.append(("drift", "right"))
@@ -79,8 +80,11 @@ def _run_cells(
     if run.started_at:
         started = run.started_at.strftime("%H:%M:%S" if compact else "%Y-%m-%d %H:%M:%S")
     seconds = _whole_seconds if compact else _seconds
-    cells = [org, run.integration_type, *([str(run.id)] if show_run else [])]
-    cells += [run.status.value, started, seconds(run.duration_seconds)]
+    cells = [org, run.integration_type, *([str(run.id), str(run.attempt)] if show_run else [])]
+    status = run.status.value
+    if run.failure_type and not compact:
+        status += f" ({run.failure_type})"
+    cells += [status, started, seconds(run.duration_seconds)]
     if compact:
         cells.append(f"{run.records_processed}/{run.records_failed}")
     else:
@@ -145,3 +149,34 @@ def schedules_json(schedules: Sequence[Schedule]) -> str:
         ],
         indent=2,
     )  # fmt: skip
+
+
+PERIOD_STYLE = {"succeeded": "green", "retry_pending": "cyan", "running": "blue", "dead": "red"}
+
+
+def periods_table(periods: Sequence[Period], title: str | None = None) -> Table:
+    """A table of periods: state, attempts, the last failure and why the period died."""
+    table = Table(title=title)
+    for column in ("org", "integration", "period", "state", "attempts", "last failure",
+                   "dead because", "last attempt", "error"):  # fmt: skip
+        table.add_column(column)
+    for item in periods:
+        table.add_row(
+            str(item.org_id),
+            item.integration_type,
+            item.idempotency_key,
+            f"[{PERIOD_STYLE.get(item.state, 'white')}]{item.state}[/]",
+            str(item.attempts),
+            item.last_failure_type or "-",
+            item.dead_because or "-" if item.state == "dead" else "-",
+            item.last_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if item.last_attempt_at else "-",
+            (item.last_error or "").splitlines()[0][:60] if item.last_error else "",
+        )
+    return table
+
+
+def periods_json(periods: Sequence[Period]) -> str:
+    """The periods as a JSON array of objects named like the view's columns."""
+    return json.dumps(
+        [{k: _plain(v) for k, v in dataclasses.asdict(item).items()} for item in periods], indent=2
+    )

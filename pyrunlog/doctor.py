@@ -260,7 +260,7 @@ def check_runs(conn: Conn) -> list[Finding]:
         conn.execute(
             "SELECT r.integration_type, count(*) FROM runlog.sync_run_log r, runlog.settings s"
             " WHERE r.status = 'queued'"
-            " AND coalesce(r.scheduled_for, r.queued_at) < now() - s.drift_threshold"
+            " AND coalesce(r.run_after, r.scheduled_for, r.queued_at) < now() - s.drift_threshold"
             " GROUP BY 1 ORDER BY 2 DESC"
         ).fetchall()
     )
@@ -329,6 +329,38 @@ def check_alerts(conn: Conn) -> list[Finding]:
     ]
 
 
+def check_retries(conn: Conn) -> list[Finding]:
+    dead = _listing(
+        conn.execute(
+            "SELECT integration_type, count(*) FROM runlog.sync_periods WHERE state = 'dead'"
+            " GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    )
+    paused = conn.execute(
+        "SELECT org_id, integration_type, paused_reason FROM runlog.sync_schedule"
+        " WHERE paused_at IS NOT NULL AND NOT enabled ORDER BY paused_at"
+    ).fetchall()
+    return [
+        _verdict(
+            "dead periods",
+            f"dead periods (no retry left): {dead}" if dead else None,
+            Level.WARN,
+            "pyrunlog periods --dead shows why; fix the cause, then pyrunlog retry --org ORG KEY",
+            "no dead period",
+        ),
+        _verdict(
+            "auto-paused schedules",
+            "; ".join(f"{kind} of {org}: {reason}" for org, kind, reason in paused)
+            if paused
+            else None,
+            Level.FAIL,
+            "fix the cause (see pyrunlog periods --dead), then"
+            " pyrunlog schedule resume --org ORG INTEGRATION",
+            "no schedule paused automatically",
+        ),
+    ]
+
+
 CHECKS: list[Callable[[Conn], list[Finding]]] = [
     check_server,
     check_schema,
@@ -336,6 +368,7 @@ CHECKS: list[Callable[[Conn], list[Finding]]] = [
     check_scheduler,
     check_runs,
     check_alerts,
+    check_retries,
 ]
 
 

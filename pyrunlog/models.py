@@ -55,6 +55,11 @@ class SyncRun:
     worker_id: str | None
     duration_seconds: float | None
     drift_seconds: float | None
+    failure_type: str | None = None
+    attempt: int = 1
+    retry_of: int | None = None
+    run_after: datetime | None = None
+    retry_decision: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> SyncRun:
@@ -77,6 +82,11 @@ class SyncRun:
             worker_id=row["worker_id"],
             duration_seconds=_to_float(row["duration_seconds"]),
             drift_seconds=_to_float(row["drift_seconds"]),
+            failure_type=row.get("failure_type"),
+            attempt=row.get("attempt", 1),
+            retry_of=row.get("retry_of"),
+            run_after=row.get("run_after"),
+            retry_decision=row.get("retry_decision"),
         )
 
 
@@ -139,3 +149,28 @@ class HealthRow:
     last_error: str | None
     last_run_status: str | None
     last_run_started_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Period:
+    """One row of runlog.sync_periods: the attempts of one period, summed up."""
+
+    org_id: uuid.UUID
+    integration_type: str
+    idempotency_key: str
+    scheduled_for: datetime | None
+    state: str
+    attempts: int
+    last_run_id: int
+    last_status: str
+    retry_at: datetime | None
+    last_failure_type: str | None
+    last_error: str | None
+    dead_because: str | None
+    first_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Period:
+        """Build from a dict row of the view."""
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})

@@ -117,6 +117,57 @@ def finish_run(
     )
 
 
+def fail_run(
+    run_id: int,
+    failure_type: str,
+    error_message: str | None,
+    retry_after: float | None,
+    records_processed: int | None,
+    records_failed: int | None,
+) -> Query:
+    """runlog.fail_run: the failed attempt, then the queued retry if any."""
+    return Query(
+        "SELECT * FROM runlog.fail_run(%(run_id)s::bigint, %(failure_type)s,"
+        " %(error_message)s, %(retry_after)s::double precision,"
+        " %(records_processed)s::bigint, %(records_failed)s::bigint)",
+        {
+            "run_id": run_id,
+            "failure_type": failure_type,
+            "error_message": None if error_message is None else error_text(error_message),
+            "retry_after": retry_after,
+            "records_processed": records_processed,
+            "records_failed": records_failed,
+        },
+    )
+
+
+def retry_period(org_id: uuid.UUID, idempotency_key: str) -> Query:
+    """runlog.retry_period."""
+    return Query(
+        "SELECT * FROM runlog.retry_period(%(org_id)s::uuid, %(key)s)",
+        {"org_id": org_id, "key": idempotency_key},
+    )
+
+
+def resume_schedule(org_id: uuid.UUID, integration_type: str) -> Query:
+    """runlog.resume_schedule."""
+    return Query(
+        "SELECT * FROM runlog.resume_schedule(%(org_id)s::uuid, %(integration_type)s)",
+        {"org_id": org_id, "integration_type": integration_type},
+    )
+
+
+def periods(state: str | None, org_id: uuid.UUID | None, limit: int) -> Query:
+    """runlog.sync_periods, newest attempts first, optionally of one state and organisation."""
+    return Query(
+        "SELECT * FROM runlog.sync_periods"
+        " WHERE (%(state)s::text IS NULL OR state = %(state)s)"
+        " AND (%(org_id)s::uuid IS NULL OR org_id = %(org_id)s)"
+        " ORDER BY last_run_id DESC LIMIT %(limit)s",
+        {"state": state, "org_id": org_id, "limit": limit},
+    )
+
+
 def heartbeat(run_id: int, records_processed: int | None, records_failed: int | None) -> Query:
     """runlog.heartbeat."""
     return Query(

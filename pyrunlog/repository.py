@@ -22,12 +22,13 @@ from pyrunlog.connecting import (
 from pyrunlog.errors import NotRunning, wrap_exceptions
 from pyrunlog.models import RunStatus, SyncRun, Trigger
 from pyrunlog.outcome import FALLBACK_ERROR, Progress, ending
+from pyrunlog.retrying import RetryCalls
 from pyrunlog.scheduling import SchedulingCalls
 
 Conn = psycopg.Connection[Any]
 
 
-class RunLog(SchedulingCalls):
+class RunLog(SchedulingCalls, RetryCalls):
     """Calls the runlog functions over a connection pool.
 
     Every call runs in a transaction of its own, unless ``conn=`` passes the
@@ -320,6 +321,11 @@ class RunContext:
         """End the run for this outcome (called by ``RunLog.run``)."""
         status, message = ending(self.progress, exc)
         try:
+            if status is RunStatus.FAILED and exc is not None:
+                self.run, _ = self._runlog.fail_run_for(
+                    self.run.id, exc, self.progress.processed, self.progress.failed
+                )
+                return
             self.run = self._finish(status, message)
         except NotRunning:
             if exc is None:

@@ -28,6 +28,7 @@ import psycopg
 
 from pyrunlog.app import App, Handler, HealthContext, PrewarmContext, SyncCancelled, SyncContext
 from pyrunlog.errors import NotRunning
+from pyrunlog.failures import TransientError, failure_type_of, retry_after_of
 from pyrunlog.models import RunStatus, SyncRun
 from pyrunlog.observability.probes import WorkerObserver
 from pyrunlog.repository import RunLog
@@ -241,8 +242,10 @@ class Worker:
         active = self._active[run.id]
         while True:
             call = functools.partial(self._call, active)
-            status, message = self.observer.observe(active.run, call)
-            claimed = self._finish(active, status, message, claim=not self._stopping.is_set())
+            status, message, failure = self.observer.observe(active.run, call)
+            claimed = self._finish(
+                active, status, message, claim=not self._stopping.is_set(), failure=failure
+            )
             with self._lock:
                 self._active.pop(active.run.id, None)
                 self.runs_done += 1
@@ -255,23 +258,39 @@ class Worker:
             with contextlib.suppress(psycopg.Error):
                 self._fill()  # a slot is free: take what is queued
 
-    def _call(self, active: _Active) -> tuple[RunStatus, str | None]:
-        """Call the handler; the status and error message the run ends with."""
+    def _call(self, active: _Active) -> tuple[RunStatus, str | None, Exception | None]:
+        """Call the handler; the status, error message and exception the run ends with."""
         context = active.context
         try:
             active.handler.sync(context)
         except SyncCancelled as exc:
-            return RunStatus.CANCELLED, str(exc)
+            return RunStatus.CANCELLED, str(exc), None
         except Exception as exc:
             message = describe_exception(exc)
-            log.info("run %s (%s) failed: %s", active.run.id, active.run.integration_type, message)
-            return RunStatus.FAILED, message
-        return (RunStatus.PARTIAL if context.progress.failed > 0 else RunStatus.SUCCEEDED), None
+            log.info(
+                "run %s (%s) failed (%s): %s",
+                active.run.id,
+                active.run.integration_type,
+                failure_type_of(exc),
+                message,
+            )
+            return RunStatus.FAILED, message, exc
+        status = RunStatus.PARTIAL if context.progress.failed > 0 else RunStatus.SUCCEEDED
+        return status, None, None
 
     def _finish(
-        self, active: _Active, status: RunStatus, message: str | None, claim: bool = False
+        self,
+        active: _Active,
+        status: RunStatus,
+        message: str | None,
+        claim: bool = False,
+        failure: Exception | None = None,
     ) -> SyncRun | None:
-        """Finish once (retried over a brief outage); with claim, also take the next run."""
+        """Finish once (retried over a brief outage); with claim, also take the next run.
+
+        A failure is recorded with its type and Retry-After by fail_run, which
+        queues the retry in the same transaction; the decision is logged.
+        """
         with self._lock:
             if active.finished:
                 return None
@@ -281,6 +300,20 @@ class Worker:
         # (each is discarded once it fails): retry past them.
         for attempt in range(10):
             try:
+                if failure is not None:
+                    failed, retry = self.runlog.fail_run(
+                        active.run.id,
+                        failure_type_of(failure),
+                        message,
+                        retry_after_of(failure),
+                        progress.processed,
+                        progress.failed,
+                    )
+                    log_retry_decision(failed, retry)
+                    if not claim:
+                        return None
+                    claimed = self.runlog.claim_runs(self.worker_id, self._types, 1)
+                    return claimed[0] if claimed else None
                 if claim:
                     return self.runlog.finish_and_claim(
                         active.run.id,
@@ -325,7 +358,8 @@ class Worker:
     def _time_out(self, active: _Active) -> None:
         limit = active.handler.timeout
         active.context.cancel(f"timed out after {limit:g}s (handler timeout)")
-        self._finish(active, RunStatus.FAILED, f"handler timed out after {limit:g}s")
+        message = f"handler timed out after {limit:g}s"
+        self._finish(active, RunStatus.FAILED, message, failure=TransientError(message))
 
     def _beat(self, active: _Active) -> None:
         if active.finished:
@@ -487,6 +521,37 @@ def _unless_offline(doing: str) -> Iterator[None]:
         raise
     except psycopg.Error as exc:
         log.warning("%s failed: %s", doing, exc)
+
+
+def log_retry_decision(failed: SyncRun, retry: SyncRun | None) -> None:
+    """Log what fail_run decided: the retry and when, or why the period is dead."""
+    what = f"run {failed.id} ({failed.integration_type}, attempt {failed.attempt})"
+    if retry is not None:
+        log.info(
+            "%s failed (%s): retry as run %s (attempt %s) at %s",
+            what,
+            failed.failure_type,
+            retry.id,
+            retry.attempt,
+            retry.run_after.isoformat() if retry.run_after else "once due",
+        )
+    elif failed.retry_decision == "no_period":
+        log.info("%s failed (%s): not retried (a run without a period)", what, failed.failure_type)
+    else:
+        log.warning(
+            "%s failed (%s): period %s is dead because %s",
+            what,
+            failed.failure_type,
+            failed.idempotency_key,
+            DEAD_BECAUSE.get(failed.retry_decision or "", failed.retry_decision),
+        )
+
+
+DEAD_BECAUSE = {
+    "exhausted": "its retry policy's attempts are used up",
+    "not_retryable": "this failure type is never retried",
+    "window_closed": "no retry could start before the schedule's next slot",
+}
 
 
 def _log_alert(alert: dict[str, Any]) -> None:

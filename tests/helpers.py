@@ -15,7 +15,8 @@ Conn = psycopg.Connection[Any]
 RUN_COLUMNS = (
     "id, org_id, integration_type, status, triggered_by, scheduled_for, idempotency_key,"
     " queued_at, started_at, ended_at, heartbeat_at, records_processed, records_failed,"
-    " error_message, worker_id, duration_seconds, drift_seconds"
+    " error_message, worker_id, duration_seconds, drift_seconds, failure_type, attempt,"
+    " retry_of, counted_attempt, run_after, run_before, retry_decision"
 )
 
 

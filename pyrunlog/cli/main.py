@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pyrunlog.cli import devdb, logins, observability, operations, runs, schedules
+from pyrunlog.cli import devdb, logins, observability, operations, retries, runs, schedules
 
 
 @click.group()
@@ -19,7 +19,7 @@ def cli() -> None:
     """
 
 
-for module in (devdb, operations, runs, schedules, logins, observability):
+for module in (devdb, operations, runs, schedules, retries, logins, observability):
     for command in module.COMMANDS:
         cli.add_command(command)
 

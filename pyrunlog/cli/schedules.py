@@ -97,6 +97,7 @@ def _change_command(name: str, verb: str, summary: str) -> None:
                 "enable": runlog.enable_schedule,
                 "disable": runlog.disable_schedule,
                 "remove": runlog.delete_schedule,
+                "resume": runlog.resume_schedule,
             }[name]
             saved = change(org_id, integration_type)
         click.echo(f"{verb} schedule of {saved.integration_type} ({saved.org_id})")
@@ -105,6 +106,9 @@ def _change_command(name: str, verb: str, summary: str) -> None:
 _change_command("enable", "enabled", "Enable a schedule (slots passed while disabled are skipped).")
 _change_command("disable", "disabled", "Disable a schedule: it enqueues nothing until enabled.")
 _change_command("remove", "removed", "Delete a schedule (its runs stay in the log).")
+_change_command(
+    "resume", "resumed", "Resume a paused schedule: enable it and reset its dead-period count."
+)
 
 
 @schedule.command("next")

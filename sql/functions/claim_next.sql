@@ -30,7 +30,7 @@ BEGIN
         FROM runlog.sync_run_log AS q
         WHERE
             q.status = 'queued'
-            AND coalesce(q.scheduled_for, q.queued_at) <= pg_catalog.now()
+            AND coalesce(q.run_after, q.scheduled_for, q.queued_at) <= pg_catalog.now()
             AND (
                 claim_next.integration_types IS NULL
                 OR q.integration_type = ANY(claim_next.integration_types)
@@ -43,11 +43,44 @@ BEGIN
                     AND r.integration_type = q.integration_type
                     AND r.status = 'running'
             )
-        ORDER BY coalesce(q.scheduled_for, q.queued_at), q.id
+            -- a rate limit holds the whole integration of the organisation
+            AND NOT EXISTS (
+                SELECT FROM runlog.integration_holds AS h
+                WHERE
+                    h.org_id = q.org_id
+                    AND h.integration_type = q.integration_type
+                    AND h.held_until > pg_catalog.now()
+            )
+            -- an active check found the API down: wait for one that finds it up
+            AND NOT EXISTS (
+                SELECT FROM runlog.integration_health AS h
+                WHERE
+                    h.org_id = q.org_id
+                    AND h.integration_type = q.integration_type
+                    AND h.state = 'unhealthy'
+                    AND h.based_on = 'active_check'
+                    AND runlog.health_mode_of(h.org_id, h.integration_type) = 'active'
+            )
+        ORDER BY coalesce(q.run_after, q.scheduled_for, q.queued_at), q.id
         LIMIT 1
         FOR UPDATE OF q SKIP LOCKED;
         IF NOT FOUND THEN
             RETURN NULL;
+        END IF;
+        IF candidate.run_before <= pg_catalog.now() THEN
+            -- The schedule's next slot has come: the next period supersedes this retry.
+            UPDATE runlog.sync_run_log AS r
+            SET
+                status = 'cancelled',
+                ended_at = pg_catalog.now(),
+                error_message = pg_catalog.format(
+                    'superseded: the schedule''s next slot (%s) came before this retry could start',
+                    candidate.run_before
+                ),
+                retry_decision = 'window_closed'
+            WHERE r.id = candidate.id;
+            PERFORM runlog._period_died(candidate.org_id, candidate.integration_type);
+            CONTINUE;
         END IF;
         BEGIN
             UPDATE runlog.sync_run_log AS r
@@ -68,4 +101,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.claim_next(text, text[]) IS
-'Claims the oldest due queued run whose integration is idle (optionally only of these integration types) and marks it running for this worker; NULL when there is none. Safe under any number of concurrent workers (SKIP LOCKED).';
+'Claims the oldest due queued run (a retry falls due at run_after) whose integration is idle, not held by a rate limit and not found down by an active health check (optionally only of these integration types), and marks it running for this worker; NULL when there is none. A retry whose run_before has passed is cancelled instead (window_closed). Safe under any number of concurrent workers (SKIP LOCKED).';

@@ -9,7 +9,9 @@ AS $function$
 DECLARE
     config runlog.settings;
     limit_age interval;
-    reaped integer;
+    stale runlog.sync_run_log;
+    reaped integer := 0;
+    ended runlog.sync_run_log;
 BEGIN
     SELECT s.* INTO STRICT config FROM runlog.settings AS s;
     limit_age := coalesce(reap_stale.timeout, config.heartbeat_timeout);
@@ -17,42 +19,33 @@ BEGIN
         PERFORM runlog._invalid(pg_catalog.format('timeout must be at least 1 second, got %s', limit_age));
     END IF;
 
-    WITH stale AS (
-        UPDATE runlog.sync_run_log AS r
-        SET
-            status = 'timed_out',
-            ended_at = greatest(pg_catalog.clock_timestamp(), r.started_at),
-            error_message = pg_catalog.format(
-                'timed out: no heartbeat since %s (timeout %s); worker %s presumed dead',
-                coalesce(r.heartbeat_at, r.started_at), limit_age, coalesce(r.worker_id, '(none)')
-            )
+    FOR stale IN
+        SELECT r.*
+        FROM runlog.sync_run_log AS r
         WHERE
             r.status = 'running'
             AND coalesce(r.heartbeat_at, r.started_at) < pg_catalog.now() - limit_age
-        RETURNING r.*
-    ),
+        ORDER BY r.id
+        FOR UPDATE SKIP LOCKED
+    LOOP
+        -- The same retry policy as any failure (failure type heartbeat_timeout).
+        FOR ended IN
+            SELECT * FROM runlog._fail_attempt(
+                stale.id, 'timed_out', 'heartbeat_timeout',
+                pg_catalog.format(
+                    'timed out: no heartbeat since %s (timeout %s); worker %s presumed dead',
+                    coalesce(stale.heartbeat_at, stale.started_at), limit_age,
+                    coalesce(stale.worker_id, '(none)')
+                ),
+                NULL, NULL, NULL
+            )
+        LOOP
+            IF ended.status = 'timed_out' THEN
+                reaped := reaped + 1;
+            END IF;
+        END LOOP;
+    END LOOP;
 
-    -- The period of a scheduled run is queued again, up to max_attempts runs.
-    retried AS (
-        INSERT INTO runlog.sync_run_log AS q (
-            org_id, integration_type, status, triggered_by, scheduled_for, idempotency_key
-        )
-        SELECT s.org_id, s.integration_type, 'queued', s.triggered_by, s.scheduled_for, s.idempotency_key
-        FROM stale AS s
-        WHERE
-            s.idempotency_key IS NOT NULL
-            AND (
-                SELECT count(*) FROM runlog.sync_run_log AS o
-                WHERE
-                    o.org_id = s.org_id
-                    AND o.integration_type = s.integration_type
-                    AND o.idempotency_key = s.idempotency_key
-            ) + 1 <= config.max_attempts
-        ON CONFLICT DO NOTHING
-        RETURNING q.integration_type
-    )
-
-    SELECT count(*)::integer INTO reaped FROM stale;
     IF reaped > 0 THEN
         PERFORM pg_catalog.pg_notify('runlog_queued', '{"reaped": true}');
     END IF;
@@ -61,4 +54,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.reap_stale(interval) IS
-'Marks running runs without a heartbeat for longer than the timeout (default settings.heartbeat_timeout) timed_out, freeing their integration, and queues their period again (up to settings.max_attempts runs). Returns the number reaped.';
+'Marks running runs without a heartbeat for longer than the timeout (default settings.heartbeat_timeout) timed_out with failure type heartbeat_timeout, freeing their integration, and decides their retry by the retry policy like any failure. Returns the number reaped.';

@@ -18,6 +18,7 @@ from hypothesis.stateful import (
 )
 
 from pyrunlog import RunLog, RunLogError
+from pyrunlog.failures import FAILURE_TYPES
 from pyrunlog.models import RunStatus
 
 ORGS = [uuid.UUID(int=0xA0 + i) for i in range(3)]
@@ -74,7 +75,8 @@ def make_machine(dsn: str) -> type[RuleBasedStateMachine]:
         @initialize()
         def empty_log_with_schedules(self) -> None:
             self.conn.execute(
-                "TRUNCATE runlog.sync_run_log, runlog.sync_schedule, runlog.integration_health"
+                "TRUNCATE runlog.sync_run_log, runlog.sync_schedule, runlog.integration_health,"
+                " runlog.integration_holds"
             )
             for org, policy in zip(ORGS, ("none", "latest", "all"), strict=True):
                 self.runlog.set_schedule(org, "xledger", "*/7 * * * *", "Europe/Oslo", policy)
@@ -130,6 +132,34 @@ def make_machine(dsn: str) -> type[RuleBasedStateMachine]:
         ) -> None:
             self.attempt(self.runlog.finish_run, run_id, status, processed, failed, error)
 
+        @rule(
+            run_id=RUN_ID,
+            failure_type=st.one_of(st.sampled_from(FAILURE_TYPES), HOSTILE_TEXT),
+            retry_after=st.one_of(
+                st.none(),
+                st.floats(allow_nan=True, allow_infinity=True),
+                st.sampled_from([0.0, 1.0, 3600.0, 1e12]),
+            ),
+            error=st.one_of(st.none(), HOSTILE_TEXT),
+        )
+        def fail(
+            self, run_id: int, failure_type: str, retry_after: float | None, error: str | None
+        ) -> None:
+            self.attempt(self.runlog.fail_run, run_id, failure_type, error, retry_after)
+
+        @rule()
+        def time_passes(self) -> None:
+            """The test's clock: pending retries fall due and holds end (superuser)."""
+            self.conn.execute(
+                "UPDATE runlog.sync_run_log SET run_after = now() WHERE status = 'queued'"
+                " AND run_after > now()"
+            )
+            self.conn.execute("UPDATE runlog.integration_holds SET held_until = now()")
+
+        @rule(org=ORG, key=st.one_of(st.sampled_from(["k1", "k2"]), HOSTILE_TEXT))
+        def retry_period(self, org: uuid.UUID, key: str) -> None:
+            self.attempt(self.runlog.retry_period, org, key)
+
         @rule(run_id=RUN_ID, reason=st.one_of(st.none(), HOSTILE_TEXT))
         def cancel(self, run_id: int, reason: str | None) -> None:
             self.attempt(self.runlog.cancel_run, run_id, reason)
@@ -172,6 +202,30 @@ def make_machine(dsn: str) -> type[RuleBasedStateMachine]:
                 " OR records_processed < 0 OR records_failed < 0"
                 " OR (status NOT IN ('queued', 'running') AND ended_at IS NULL)"
             ).fetchone() == (0,), "a stored run breaks a documented rule"
+            assert one(
+                "SELECT count(*) FROM (SELECT org_id, idempotency_key FROM runlog.sync_run_log"
+                " WHERE status IN ('queued', 'running') AND idempotency_key IS NOT NULL"
+                " GROUP BY 1, 2 HAVING count(*) > 1) x"
+            ).fetchone() == (0,), "two live attempts of one period"
+            assert one(
+                "SELECT count(*) FROM runlog.sync_run_log r JOIN runlog.sync_run_log s"
+                " ON s.org_id = r.org_id AND s.idempotency_key = r.idempotency_key"
+                " WHERE s.status IN ('succeeded', 'partial') AND r.id > s.id"
+                " AND r.status NOT IN ('succeeded', 'partial')"
+                " AND (r.attempt > 1 OR r.retry_of IS NOT NULL)"
+            ).fetchone() == (0,), "a succeeded period was retried"
+            assert one(
+                "SELECT count(*) FROM runlog.sync_run_log r WHERE r.attempt > 1 AND NOT EXISTS"
+                " (SELECT FROM runlog.sync_run_log p WHERE p.id = r.retry_of"
+                " AND p.attempt = r.attempt - 1 AND p.org_id = r.org_id"
+                " AND p.idempotency_key = r.idempotency_key"
+                " AND p.status IN ('failed', 'timed_out', 'cancelled'))"
+            ).fetchone() == (0,), "attempts numbered with a gap, or a retry of a live attempt"
+            assert one(
+                "SELECT count(*) FROM runlog.sync_run_log WHERE"
+                " (failure_type IS NOT NULL) <> (status IN ('failed', 'timed_out'))"
+                " OR (status IN ('failed', 'timed_out') AND retry_decision IS NULL)"
+            ).fetchone() == (0,), "a failed attempt without its type and decision"
 
     return RunLogMachine
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from pyrunlog import AlreadyRunning, AsyncRunLog, NotRunning, RunStatus
+from pyrunlog import AlreadyRunning, AsyncRunLog, NotRunning, RateLimited, RunStatus
 from pyrunlog.migrate import latest_version
 
 ORG = uuid.UUID("00000000-0000-4000-8000-000000000006")
@@ -62,3 +62,15 @@ def test_async_run_context_outcomes(admin_dsn: str) -> None:
         RunStatus.FAILED,
         RunStatus.PARTIAL,
     ]
+
+
+def test_async_run_context_records_the_failure_type(worker_dsn: str) -> None:
+    async def scenario() -> tuple[str | None, str | None, int]:
+        async with await AsyncRunLog.connect(worker_dsn) as runlog:
+            with pytest.raises(RateLimited):
+                async with runlog.run(ORG, "xledger", idempotency_key="p") as limited:
+                    raise RateLimited("429", retry_after=60)
+            queued = [r for r in await runlog.run_history(ORG) if r.status is RunStatus.QUEUED]
+            return limited.run.failure_type, limited.run.retry_decision, len(queued)
+
+    assert asyncio.run(scenario()) == ("rate_limited", "retry", 1)

@@ -18,11 +18,13 @@ ORG_B = uuid.UUID("00000000-0000-4000-8000-00000000bbbb")
 READER_FUNCTIONS = {
     "current_org_id", "version", "last_runs", "run_history", "request_sync", "next_slots",
     "parse_cron", "slot_key", "health_overview", "health_mode_of", "_resolve_org", "_invalid",
+    "retry_period",
 }  # fmt: skip
 OPERATOR_TABLES = {"runlog.org_logins", "runlog.alert_log", "runlog.manual_request_gate"}
 ADMIN_ONLY = {
     "set_schedule", "enable_schedule", "disable_schedule", "delete_schedule", "tick", "prewarm",
     "reap_stale", "prune", "install_cron_jobs", "uninstall_cron_jobs", "set_health_mode",
+    "resume_schedule",
 }  # fmt: skip
 
 

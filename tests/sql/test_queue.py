@@ -101,11 +101,17 @@ def test_a_key_that_succeeded_cannot_run_again(conn: Conn, ending: str) -> None:
                        ORG) == "RL003"  # fmt: skip
 
 
-@pytest.mark.parametrize("ending", ["failed", "cancelled"])
-def test_after_the_run_for_a_key_fails_the_key_can_run_again(conn: Conn, ending: str) -> None:
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "SELECT * FROM runlog.fail_run(%s, 'config_error')",  # dead at once: never retried
+        "SELECT * FROM runlog.finish_run(%s, 'cancelled')",
+    ],
+)
+def test_after_the_run_for_a_key_dies_the_key_can_run_again(conn: Conn, ending: str) -> None:
     request(conn, key="k")
     run_id = claim(conn)
-    call(conn, "SELECT * FROM runlog.finish_run(%s, %s)", run_id, ending)
+    call(conn, ending, run_id)
     retry = request(conn, key="k")
     assert claim(conn) == retry
 

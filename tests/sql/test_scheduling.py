@@ -251,6 +251,8 @@ def test_a_late_start_notifies_the_alert_channel(dsn: str, conn: Conn) -> None:
 def test_reaper_times_out_a_run_whose_heartbeat_went_stale_and_requeues_its_period(
     conn: Conn,
 ) -> None:
+    # T0's next slot is long past: only a policy that retries past it re-queues.
+    conn.execute("UPDATE runlog.retry_policy SET retry_past_next_slot = true")
     schedule(conn)
     tick(conn, T0)
     claimed = call(conn, "SELECT * FROM runlog.claim_next('dead-worker')")
@@ -259,10 +261,22 @@ def test_reaper_times_out_a_run_whose_heartbeat_went_stale_and_requeues_its_peri
     assert conn.execute("SELECT runlog.reap_stale()").fetchone() == (1,)
     runs = all_runs(conn)
     assert [r["status"] for r in runs] == ["timed_out", "queued"]
+    assert (runs[0]["failure_type"], runs[0]["retry_decision"]) == ("heartbeat_timeout", "retry")
     assert "no heartbeat since" in runs[0]["error_message"]
     assert "dead-worker" in runs[0]["error_message"]
     assert runs[1]["idempotency_key"] == claimed["idempotency_key"]
+    assert (runs[1]["attempt"], runs[1]["retry_of"]) == (2, claimed["id"])
     assert runs[1]["scheduled_for"] == T0
+
+
+def test_reaper_does_not_retry_a_period_whose_next_slot_has_come(conn: Conn) -> None:
+    schedule(conn)
+    tick(conn, T0)
+    call(conn, "SELECT * FROM runlog.claim_next('w')")
+    conn.execute("UPDATE runlog.sync_run_log SET heartbeat_at = now() - interval '1 hour'")
+    conn.execute("SELECT runlog.reap_stale()")
+    runs = all_runs(conn)
+    assert [(r["status"], r["retry_decision"]) for r in runs] == [("timed_out", "window_closed")]
 
 
 def test_reaper_leaves_fresh_runs_alone(conn: Conn) -> None:
@@ -271,15 +285,18 @@ def test_reaper_leaves_fresh_runs_alone(conn: Conn) -> None:
 
 
 def test_reaper_gives_up_on_a_period_after_max_attempts(conn: Conn) -> None:
-    conn.execute("UPDATE runlog.settings SET max_attempts = 2")
+    conn.execute("UPDATE runlog.retry_policy SET max_attempts = 2, retry_past_next_slot = true")
     schedule(conn)
     tick(conn, T0)
     for _ in range(2):
+        conn.execute("UPDATE runlog.sync_run_log SET run_after = now() WHERE status = 'queued'")
         call(conn, "SELECT * FROM runlog.claim_next('w')")
         conn.execute("UPDATE runlog.sync_run_log SET heartbeat_at = now() - interval '1 hour'"
                      " WHERE status = 'running'")  # fmt: skip
         conn.execute("SELECT runlog.reap_stale()")
-    assert [r["status"] for r in all_runs(conn)] == ["timed_out", "timed_out"]
+    runs = all_runs(conn)
+    assert [(r["status"], r["attempt"]) for r in runs] == [("timed_out", 1), ("timed_out", 2)]
+    assert runs[1]["retry_decision"] == "exhausted"
 
 
 def test_prune_deletes_old_ended_runs_but_keeps_the_latest_per_integration(conn: Conn) -> None:

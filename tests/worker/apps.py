@@ -14,6 +14,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from pyrunlog.app import App, SyncContext
+from pyrunlog.failures import TransientError
 
 EXECUTIONS_DDL = """
 CREATE TABLE IF NOT EXISTS public.executions (
@@ -70,3 +71,16 @@ def sleepy(ctx: SyncContext) -> None:
 app = App()
 for index in range(5):
     app.handler(f"kind_{index}")(sleepy)
+
+
+def flaky(ctx: SyncContext) -> None:
+    """Fails its first attempt (a 503), succeeds later ones; records each success."""
+    started = time.time()
+    ctx.sleep(float(os.environ.get("PYRUNLOG_TEST_SLEEP", "0")))
+    if ctx.run.attempt == 1:
+        raise TransientError("503 Service Unavailable")
+    ctx.report(processed=1)
+    record(ctx, started, time.time())
+
+
+app.handler("flaky")(flaky)

@@ -26,11 +26,11 @@ def start_worker(worker_dsn: str) -> Iterator[Callable[..., Worker]]:
     """Start Workers in threads, logged in as a runlog_worker login; stopped at the end."""
     running: list[tuple[Worker, threading.Thread]] = []
 
-    def start(app: App, **options: object) -> Worker:
+    def start(app: App, as_dsn: str | None = None, **options: object) -> Worker:
         options.setdefault("poll_interval", 0.5)
         options.setdefault("heartbeat_interval", 0.3)
         options.setdefault("grace_period", 2.0)
-        worker = Worker(worker_dsn, app, **options)  # type: ignore[arg-type]
+        worker = Worker(as_dsn or worker_dsn, app, **options)  # type: ignore[arg-type]
         thread = threading.Thread(target=worker.run, daemon=True)
         thread.start()
         running.append((worker, thread))

@@ -71,6 +71,8 @@ def test_8_workers_run_2000_queued_runs_exactly_once_never_two_at_once(
 def test_the_reaper_frees_an_integration_whose_worker_was_killed(
     admin_dsn: str, runlog: RunLog, spawn: Spawn
 ) -> None:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:  # the retry after 1 s, not 30 s
+        conn.execute("UPDATE runlog.retry_policy SET initial_delay = interval '1 second'")
     run = runlog.request_sync(ORGS[0], "kind_0", "scheduler", idempotency_key="period-1")
     worker = spawn(sleep=60)
     wait_for(lambda: runlog.run_history(ORGS[0])[0].status.value == "running", what="claim")

@@ -1,0 +1,116 @@
+CREATE OR REPLACE FUNCTION runlog._fail_attempt(
+    run_id bigint,
+    status text,
+    failure_type text,
+    error_message text,
+    retry_after interval,
+    records_processed bigint,
+    records_failed bigint
+)
+RETURNS SETOF runlog.sync_run_log
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    current runlog.sync_run_log;
+    failed runlog.sync_run_log;
+    retry runlog.sync_run_log;
+    policy runlog.retry_policy;
+    decision text;
+    counted integer;
+    delay interval;
+    due timestamptz;
+    deadline timestamptz;
+    waited interval;
+BEGIN
+    -- No lock yet: what the decision reads does not change while the run runs,
+    -- and the UPDATE below re-checks that it still runs.
+    SELECT r.* INTO current
+    FROM runlog.sync_run_log AS r
+    WHERE r.id = _fail_attempt.run_id AND r.status = 'running';
+    IF NOT FOUND THEN
+        RETURN;  -- the caller raises (or, the reaper, skips)
+    END IF;
+    policy := runlog._retry_policy(current.org_id, current.integration_type);
+    counted := current.counted_attempt + CASE WHEN _fail_attempt.failure_type = 'rate_limited' THEN 0 ELSE 1 END;
+    IF _fail_attempt.retry_after IS NOT NULL THEN
+        waited := least(greatest(_fail_attempt.retry_after, interval '0'), policy.max_retry_after);
+    END IF;
+
+    -- The decision, made with the failure in one transaction.
+    IF current.idempotency_key IS NULL THEN
+        decision := 'no_period';
+    ELSIF _fail_attempt.failure_type = ANY(policy.never_retry) THEN
+        decision := 'not_retryable';
+    ELSIF counted > policy.max_attempts THEN
+        decision := 'exhausted';
+    ELSE
+        IF _fail_attempt.failure_type = 'rate_limited' AND waited IS NOT NULL THEN
+            delay := waited;  -- at least Retry-After (capped), no backoff on top
+        ELSE
+            delay := greatest(runlog._retry_delay(policy, current.counted_attempt), waited);
+        END IF;
+        due := pg_catalog.now() + delay;
+        IF NOT policy.retry_past_next_slot AND current.scheduled_for IS NOT NULL THEN
+            SELECT runlog._next_slot(s.cron_spec, s.time_zone, current.scheduled_for) INTO deadline
+            FROM runlog.sync_schedule AS s
+            WHERE s.org_id = current.org_id AND s.integration_type = current.integration_type;
+        END IF;
+        decision := CASE WHEN due >= deadline THEN 'window_closed' ELSE 'retry' END;
+    END IF;
+
+    UPDATE runlog.sync_run_log AS r
+    SET
+        status = _fail_attempt.status,
+        ended_at = greatest(pg_catalog.clock_timestamp(), r.started_at),
+        records_processed = coalesce(_fail_attempt.records_processed, r.records_processed),
+        records_failed = coalesce(_fail_attempt.records_failed, r.records_failed),
+        error_message = pg_catalog.left(_fail_attempt.error_message, 2000),
+        failure_type = _fail_attempt.failure_type,
+        retry_decision = decision
+    WHERE r.id = current.id AND r.status = 'running'
+    RETURNING r.* INTO failed;
+    IF NOT FOUND THEN
+        RETURN;  -- ended meanwhile by another session
+    END IF;
+    RETURN NEXT failed;
+
+    IF _fail_attempt.failure_type = 'rate_limited' THEN
+        -- The throttle is on the credential: hold the whole integration.
+        INSERT INTO runlog.integration_holds AS h (org_id, integration_type, held_until, reason, run_id)
+        VALUES (
+            current.org_id, current.integration_type,
+            pg_catalog.now() + coalesce(delay, waited, policy.initial_delay),
+            failed.error_message, current.id
+        )
+        ON CONFLICT (org_id, integration_type) DO UPDATE
+            SET
+                held_until = greatest(h.held_until, excluded.held_until),
+                reason = excluded.reason,
+                run_id = excluded.run_id,
+                updated_at = pg_catalog.now();
+    END IF;
+
+    IF decision = 'retry' THEN
+        INSERT INTO runlog.sync_run_log AS r (
+            org_id, integration_type, status, triggered_by, scheduled_for, idempotency_key,
+            attempt, retry_of, counted_attempt, run_after, run_before
+        )
+        VALUES (
+            current.org_id, current.integration_type, 'queued', current.triggered_by,
+            current.scheduled_for, current.idempotency_key,
+            current.attempt + 1, current.id, counted, due, deadline
+        )
+        -- No ON CONFLICT: this attempt was the period's live one until the
+        -- UPDATE above, so no other live attempt can exist.
+        RETURNING r.* INTO retry;
+        RETURN NEXT retry;
+    ELSIF decision <> 'no_period' THEN
+        PERFORM runlog._period_died(current.org_id, current.integration_type);
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION runlog._fail_attempt(bigint, text, text, text, interval, bigint, bigint) IS
+'Ends a running attempt failed or timed_out with its failure type and, in the same transaction, decides by the retry policy: queues the next attempt (attempt + 1, retry_of, run_after, run_before) or records why the period is dead. rate_limited holds the integration and uses no attempt. Returns the ended attempt, then the queued retry if any; nothing when the run is not running.';

@@ -1,0 +1,60 @@
+CREATE OR REPLACE FUNCTION runlog.retry_period(org_id uuid, idempotency_key text)
+RETURNS runlog.sync_run_log
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '5s'
+AS $function$
+DECLARE
+    latest runlog.sync_run_log;
+    queued runlog.sync_run_log;
+BEGIN
+    PERFORM runlog._check_run_args(
+        retry_period.org_id, 'period', 'manual', NULL, retry_period.idempotency_key
+    );
+    IF retry_period.idempotency_key IS NULL THEN
+        PERFORM runlog._invalid('idempotency_key must not be NULL', 'A period is named by its idempotency key.');
+    END IF;
+    PERFORM runlog._require_org_access(retry_period.org_id);
+
+    SELECT r.* INTO latest
+    FROM runlog.sync_run_log AS r
+    WHERE r.org_id = retry_period.org_id AND r.idempotency_key = retry_period.idempotency_key
+    ORDER BY r.attempt DESC, r.id DESC
+    LIMIT 1
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no period % in organisation %',
+            runlog._quote_value(retry_period.idempotency_key), retry_period.org_id
+            USING ERRCODE = 'RL004', HINT = 'pyrunlog periods --dead lists the dead periods.';
+    END IF;
+    IF latest.status IN ('queued', 'running', 'succeeded', 'partial') THEN
+        RAISE EXCEPTION 'period % is not dead: its attempt % (run %) is %',
+            runlog._quote_value(retry_period.idempotency_key), latest.attempt, latest.id, latest.status
+            USING ERRCODE = 'RL003', HINT = 'Only a dead period (its last attempt failed, timed out or was cancelled) can be retried.';
+    END IF;
+
+    INSERT INTO runlog.sync_run_log AS r (
+        org_id, integration_type, status, triggered_by, scheduled_for, idempotency_key,
+        attempt, retry_of, counted_attempt
+    )
+    VALUES (
+        latest.org_id, latest.integration_type, 'queued', 'manual', latest.scheduled_for,
+        latest.idempotency_key, latest.attempt + 1, latest.id, 1
+    )
+    ON CONFLICT DO NOTHING
+    RETURNING r.* INTO queued;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'period % was queued meanwhile', runlog._quote_value(retry_period.idempotency_key)
+            USING ERRCODE = 'RL003';
+    END IF;
+    PERFORM pg_catalog.pg_notify(
+        'runlog_queued', pg_catalog.json_build_object('integration_type', queued.integration_type)::text
+    );
+    RETURN queued;
+END
+$function$;
+
+COMMENT ON FUNCTION runlog.retry_period(uuid, text) IS
+'Re-queues a dead period (org_id, idempotency_key) as its next attempt, due now, with a fresh retry budget and no next-slot limit; notifies workers. Admins for any organisation, readers for their own (like request_sync). RL004 when there is no such period, RL003 when it is not dead.';
