@@ -35,8 +35,8 @@ def runs_table(
     org_names: Mapping[UUID, str] | None = None,
     show_run: bool = True,
 ) -> Table:
-    """A table of runs, one line each: organisation, integration, run and attempt, status, times,
-    records, error.
+    """A table of runs, one line each: organisation, integration, run, status, times, records,
+    error; the attempt ("try") too when any run is a retry.
 
     Every column keeps its full text. Given the terminal's ``width``, the
     table fits it: below 110 columns it is compact (start time only, whole
@@ -45,12 +45,16 @@ def runs_table(
     """
     compact = width is not None and width < 110
     columns: list[tuple[str, str]] = [("org", "left"), ("integration", "left")]
+    retried = show_run and any(run.attempt > 1 for run in runs)
     if show_run:
-        columns += [("run", "right"), ("try", "right")]
+        columns += [("run", "right"), *([("try", "right")] if retried else [])]
     columns += [("status", "left"), ("started", "left"), ("took", "right")]
     columns += [("ok/failed", "right")] if compact else [("records", "right"), ("failed", "right")]
     columns.append(("drift", "right"))
-    rows = [_run_cells(run, org_names, show_run=show_run, compact=compact) for run in runs]
+    rows = [
+        _run_cells(run, org_names, show_run=show_run, attempt=retried, compact=compact)
+        for run in runs
+    ]
     fixed = [max([len(name), *(len(row[i]) for row in rows)])
              for i, (name, _) in enumerate(columns)]  # fmt: skip
     table = Table(
@@ -72,7 +76,12 @@ def runs_table(
 
 
 def _run_cells(
-    run: SyncRun, org_names: Mapping[UUID, str] | None, *, show_run: bool, compact: bool
+    run: SyncRun,
+    org_names: Mapping[UUID, str] | None,
+    *,
+    show_run: bool,
+    attempt: bool,
+    compact: bool,
 ) -> list[str]:
     """The plain texts of a run's cells, except the error."""
     org = (org_names or {}).get(run.org_id) or str(run.org_id)[:8]
@@ -80,7 +89,8 @@ def _run_cells(
     if run.started_at:
         started = run.started_at.strftime("%H:%M:%S" if compact else "%Y-%m-%d %H:%M:%S")
     seconds = _whole_seconds if compact else _seconds
-    cells = [org, run.integration_type, *([str(run.id), str(run.attempt)] if show_run else [])]
+    cells = [org, run.integration_type, *([str(run.id)] if show_run else [])]
+    cells += [str(run.attempt)] if attempt else []
     status = run.status.value
     if run.failure_type and not compact:
         status += f" ({run.failure_type})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
 
 import psycopg
@@ -76,3 +77,13 @@ def test_the_demo_really_drifts_past_its_threshold() -> None:
     """The slow sync starts with the demo; the first slot comes at most 60 s later and
     waits behind it, so it starts at least SLOW_SECONDS - 60 s late."""
     assert demo.SLOW_SECONDS - 60 > demo.DRIFT_THRESHOLD_SECONDS
+
+
+def test_a_retried_run_shows_its_attempt_and_failure_type(worker_dsn: str) -> None:
+    with RunLog(worker_dsn) as worker:
+        runs = _runs(worker)
+    retried = [dataclasses.replace(runs[0], attempt=2, failure_type="transient_error")]  # type: ignore[type-var]
+    lines = _render(runs_table(retried, width=200), width=200)  # type: ignore[arg-type]
+    assert lines[0].split()[:5] == ["org", "integration", "run", "try", "status"]
+    assert " 2 " in lines[2]
+    assert "failed (transient_error)" in lines[2]
