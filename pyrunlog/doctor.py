@@ -304,9 +304,13 @@ def check_alerts(conn: Conn) -> list[Finding]:
         "SELECT count(*), max(drift_seconds) FROM runlog.drift_alerts"
         " WHERE started_at > now() - interval '24 hours'"
     ).fetchone() or (0, None)
+    # Only integrations that are pre-warmed can start cold: a handler without a
+    # prewarm hook never has a prewarm_log row (claim_prewarms writes them).
     cold = _one(
         conn,
-        "SELECT count(*) FROM runlog.cold_starts WHERE started_at > now() - interval '24 hours'",
+        "SELECT count(*) FROM runlog.cold_starts c"
+        " WHERE c.started_at > now() - interval '24 hours' AND EXISTS ("
+        "   SELECT FROM runlog.prewarm_log p WHERE p.integration_type = c.integration_type)",
     )
     unhealthy = _listing(
         conn.execute(
@@ -331,7 +335,7 @@ def check_alerts(conn: Conn) -> list[Finding]:
             else None,
             Level.WARN,
             "see runlog.cold_starts and runlog.prewarm_log for failing pre-warms",
-            "no cold starts in the last 24 hours",
+            "no cold starts in the last 24 hours (of integrations with a pre-warm hook)",
         ),
         _verdict(
             "health",

@@ -110,6 +110,8 @@ def test_drift_cold_starts_and_unhealthy_integrations_are_warnings(
     late = "SELECT runlog.start_run(%s, 'xledger', 'scheduler', now() - interval '9 minutes')"
     with psycopg.connect(worker_dsn, autocommit=True) as worker:
         worker.execute(late, [ORG])
+        pre_warmed = "SELECT runlog.record_prewarm(%s, 'xledger', now() - interval '1 day', true)"
+        worker.execute(pre_warmed, [ORG])  # xledger has a pre-warm hook
     found = findings(admin_dsn)
     assert found["drift"][0] is Level.WARN
     assert found["cold starts"][0] is Level.WARN
@@ -118,6 +120,19 @@ def test_drift_cold_starts_and_unhealthy_integrations_are_warnings(
     level, message, _ = findings(admin_dsn)["health"]
     assert level is Level.WARN
     assert "tripletex (1)" in message
+
+
+def test_scheduled_runs_of_an_integration_without_pre_warm_are_no_cold_starts(
+    worker_dsn: str, admin_dsn: str
+) -> None:
+    """The handler of docs/python.md has no prewarm hook: its runs never start warm."""
+    on_time = "SELECT runlog.start_run(%s, 'xledger', 'scheduler', now())"
+    with psycopg.connect(worker_dsn, autocommit=True) as worker:
+        worker.execute(on_time, [ORG])
+        assert worker.execute("SELECT count(*) FROM runlog.cold_starts").fetchone() == (1,)
+    level, message, _ = findings(admin_dsn)["cold starts"]
+    assert level is Level.OK
+    assert "with a pre-warm hook" in message
 
 
 def test_a_missing_schema_stops_the_other_checks(empty_dsn: str, logins: Logins) -> None:
