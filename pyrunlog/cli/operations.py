@@ -138,7 +138,7 @@ def cron_install(dsn: str) -> None:
 @friendly_errors
 def health(dsn: str, org_id: uuid.UUID, as_json: bool) -> None:
     """Health, mode, next check and last run of each integration of an organisation."""
-    with open_runlog(dsn) as runlog:
+    with open_runlog(dsn, org_id) as runlog:
         rows = runlog.health_overview(org_id)
     if as_json:
         echo_json([dataclasses.asdict(row) for row in rows])

@@ -60,6 +60,36 @@ def test_status_table_shows_status_and_first_error_line(admin_dsn: str, runlog: 
     assert "second line" not in result.output
 
 
+def test_a_reader_login_with_org_sees_its_organisation(
+    reader_dsn: str, runlog: RunLog
+) -> None:
+    """--org sets the organisation claim, as docs/python.md's reader DSN needs."""
+    runlog.set_schedule(ORG, "xledger", "0 6 * * *")
+    runlog.finish_run(runlog.start_run(ORG, "xledger").id, "succeeded", 7, 0)
+    seen = {}
+    for command in (["status"], ["history"], ["schedule", "list"]):
+        args = [*command, "--dsn", reader_dsn, "--org", str(ORG), "--json"]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        seen[command[0]] = [row["integration_type"] for row in json.loads(result.output)]
+    assert seen == {"status": ["xledger"], "history": ["xledger"], "schedule": ["xledger"]}
+
+
+def test_a_reader_login_without_org_is_told_why_it_sees_nothing(
+    reader_dsn: str, admin_dsn: str, runlog: RunLog
+) -> None:
+    runlog.set_schedule(ORG, "xledger", "0 6 * * *")
+    runlog.finish_run(runlog.start_run(ORG, "xledger").id, "succeeded", 7, 0)
+    for command in (["status"], ["schedule", "list"]):
+        result = CliRunner().invoke(cli, [*command, "--dsn", reader_dsn], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        assert "xledger" not in result.stdout
+        assert "acts for no organisation" in result.stderr
+        assert "pass --org ORG" in result.stderr
+    admin = CliRunner().invoke(cli, ["status", "--dsn", admin_dsn], terminal_width=200)
+    assert "xledger" in admin.stdout and admin.stderr == ""
+
+
 def test_migrate_through_the_console_script(empty_dsn: str) -> None:
     result = subprocess.run([console_script(), "migrate", "--dsn", empty_dsn],
                             capture_output=True, text=True, timeout=120)  # fmt: skip
