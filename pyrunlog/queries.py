@@ -471,3 +471,8 @@ def reads_runs() -> Query:
         " OR runlog.current_org_id() IS NOT NULL AS reads",
         {},
     )
+
+
+def holds_role(role: str) -> Query:
+    """Whether the current login has the privileges of a role (directly or inherited)."""
+    return Query("SELECT pg_catalog.pg_has_role(%(role)s, 'USAGE') AS holds", {"role": role})

@@ -274,6 +274,10 @@ class RunLog(SchedulingCalls):
         """
         return bool(self._rows(queries.reads_runs(), conn)[0]["reads"])
 
+    def holds_role(self, role: str, *, conn: Conn | None = None) -> bool:
+        """Whether the login has the privileges of ``role`` (e.g. runlog_worker)."""
+        return bool(self._rows(queries.holds_role(role), conn)[0]["holds"])
+
     def version(self, *, conn: Conn | None = None) -> str | None:
         """runlog.version: the deployed schema version."""
         rows = self._rows(queries.version(), conn)

@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
@@ -51,6 +51,7 @@ class _Active:
     context: SyncContext
     thread: threading.Thread
     finished: bool = False
+    started: float = field(default_factory=time.monotonic)
 
 
 class Worker:
@@ -281,8 +282,9 @@ class Worker:
         # (each is discarded once it fails): retry past them.
         for attempt in range(10):
             try:
+                claimed = None
                 if claim:
-                    return self.runlog.finish_and_claim(
+                    claimed = self.runlog.finish_and_claim(
                         active.run.id,
                         status,
                         progress.processed,
@@ -291,10 +293,12 @@ class Worker:
                         self.worker_id,
                         self._types,
                     )
-                self.runlog.finish_run(
-                    active.run.id, status, progress.processed, progress.failed, message
-                )
-                return None
+                else:
+                    self.runlog.finish_run(
+                        active.run.id, status, progress.processed, progress.failed, message
+                    )
+                _log_finished(active, status)
+                return claimed
             except NotRunning:
                 return None  # cancelled by an operator or reaped meanwhile
             except psycopg.OperationalError as exc:
@@ -487,6 +491,21 @@ def _unless_offline(doing: str) -> Iterator[None]:
         raise
     except psycopg.Error as exc:
         log.warning("%s failed: %s", doing, exc)
+
+
+def _log_finished(active: _Active, status: RunStatus) -> None:
+    """One INFO line per finished run: id, organisation, integration, status, records, time."""
+    progress = active.context.progress
+    log.info(
+        "run %s: %s of %s %s, %s records (%s failed) in %.2fs",
+        active.run.id,
+        active.run.integration_type,
+        active.run.org_id,
+        status.value,
+        progress.processed,
+        progress.failed,
+        time.monotonic() - active.started,
+    )
 
 
 def _log_alert(alert: dict[str, Any]) -> None:

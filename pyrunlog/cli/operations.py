@@ -235,8 +235,13 @@ def worker(
 
     app = load_app(app_spec)
     configure_logging(log_format)
-    with open_runlog(dsn):
-        pass  # one clear error for a missing, older or newer schema
+    with open_runlog(dsn) as runlog:  # one clear error for a missing, older or newer schema
+        if not runlog.holds_role("runlog_worker"):
+            raise click.ClickException(
+                "a worker needs the role runlog_worker, which this login does not hold"
+                " (as a role admin: GRANT runlog_worker TO <login>; or use the worker's DSN,"
+                " e.g. PYRUNLOG_WORKER_DSN from pyrunlog devdb env)"
+            )
     runner = Worker(
         dsn, app, concurrency=concurrency, tick=drive, poll_interval=poll_interval,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, worker_id=worker_id,
