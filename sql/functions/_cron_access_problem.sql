@@ -1,24 +1,25 @@
 CREATE OR REPLACE FUNCTION runlog._cron_access_problem()
 RETURNS runlog.problem
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+BEGIN
     -- Called by the SECURITY DEFINER cron functions: current_user is the
     -- schema owner, which pg_cron lets in only with USAGE on schema cron.
-    SELECT runlog._problem(
-        pg_catalog.format(
-            'the owner of schema runlog, %I, may not use schema cron', current_user
-        ),
+    IF pg_catalog.to_regnamespace('cron') IS NULL OR pg_catalog.has_schema_privilege('cron', 'USAGE') THEN
+        RETURN NULL;
+    END IF;
+    RETURN runlog._problem(
+        pg_catalog.format('the owner of schema runlog, %I, may not use schema cron', current_user),
         pg_catalog.format(
             'As a superuser: GRANT USAGE ON SCHEMA cron TO %I; the runlog functions that '
             'install and read the pg_cron jobs run as the schema owner.',
             current_user
         ),
         '42501'
-    )
-    WHERE pg_catalog.to_regnamespace('cron') IS NOT NULL
-        AND NOT pg_catalog.has_schema_privilege('cron', 'USAGE');
+    );
+END
 $function$;
 
 COMMENT ON FUNCTION runlog._cron_access_problem() IS

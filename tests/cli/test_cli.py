@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from pyrunlog.cli import cli
-from pyrunlog.migrate import latest_version
+from pyrunlog.migrate import latest_version, migrations, repeatables
 from pyrunlog.repository import RunLog
+from tests.migrations.test_migrate import psql
 
 ORG = uuid.UUID("00000000-0000-4000-8000-000000000007")
 
@@ -88,6 +89,23 @@ def test_a_reader_login_without_org_is_told_why_it_sees_nothing(
         assert "pass --org ORG" in result.stderr
     admin = CliRunner().invoke(cli, ["status", "--dsn", admin_dsn], terminal_width=200)
     assert "xledger" in admin.stdout and admin.stderr == ""
+
+
+def test_migrate_after_a_psql_deployment_says_it_adopted_the_files(empty_dsn: str) -> None:
+    """docs/operations.md: a later `pyrunlog migrate` adopts files applied with psql."""
+    for path in [m.path for m in migrations()] + [r.path for r in repeatables()]:
+        psql(empty_dsn, path)
+    result = CliRunner().invoke(cli, ["migrate", "--dsn", empty_dsn])
+    assert result.exit_code == 0, result.output
+    versions = ", ".join(f"{m.version:04d}" for m in migrations())
+    assert result.output.splitlines() == [
+        f"adopted migrations {versions}, applied without pyrunlog (psql):"
+        " recorded their checksums",
+        "applied and recorded the checksums of"
+        f" {len(repeatables())} function, view or grant files",
+    ]
+    again = CliRunner().invoke(cli, ["migrate", "--dsn", empty_dsn])
+    assert again.output == f"schema is up to date (version {latest_version():04d})\n"
 
 
 def test_migrate_through_the_console_script(empty_dsn: str) -> None:
