@@ -155,6 +155,7 @@ def test_demo_shows_pg_cron_fired_runs() -> None:
     assert "pg_cron jobs installed: runlog_tick" in result.output
     assert "Prometheus metrics (pyrunlog exporter): http://127.0.0.1:" in result.output
     assert "summary: runs by trigger and status" in result.output
+    assert "avg duration (s)" in result.output
     assert "│ scheduler" in result.output, "pg_cron must have fired scheduled runs"
     assert "logins: demo_admin (runlog_admin) schedules, demo_worker (runlog_worker)" in (
         result.output

@@ -8,6 +8,7 @@ those columns, and waiting real minutes is not a test.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 
@@ -42,6 +43,10 @@ def test_a_healthy_deployment_driven_by_a_worker_is_all_ok(
     found = findings(make_conninfo(dsn, user=monitor))
     assert not_ok(found) == {}
     assert "pg_cron loaded" in found["pg_cron"][1]
+    assert re.fullmatch(
+        r"worker drives tick \(last tick \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ by .*w1.*\)",
+        found["scheduler"][1],
+    ), found["scheduler"][1]
 
 
 def test_runlog_admin_alone_is_told_what_it_could_not_check(
@@ -84,7 +89,7 @@ def test_overdue_slots_and_a_stale_tick_are_failures_with_their_fix(
 def test_nothing_driving_tick_is_a_failure_with_its_fix(admin_dsn: str) -> None:
     level, message, fix = findings(admin_dsn)["scheduler"]
     assert level is Level.FAIL
-    assert "nothing drives tick" in message
+    assert message == "nothing drives tick (last tick never)"
     assert fix is not None
     assert "pyrunlog cron install" in fix
 
