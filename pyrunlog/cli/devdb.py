@@ -29,9 +29,7 @@ def _describe(found: DevDb) -> None:
     if base is not None and not base.is_relative_to(here):
         user = found.cluster.os_user
         blocked = devdb_module.blocked_for_server(here, user)
-        reason = (
-            f"{blocked} is closed to it" if blocked else "it could not enter it back then"
-        )
+        reason = f"{blocked} is closed to it" if blocked else "it could not enter it back then"
         click.echo(
             f"  (not under the state directory {here}: the server runs as OS user {user}"
             f" and {reason}; set PYRUNLOG_DEVDB_DIR to a directory {user} can enter"

@@ -61,9 +61,7 @@ def test_status_table_shows_status_and_first_error_line(admin_dsn: str, runlog: 
     assert "second line" not in result.output
 
 
-def test_a_reader_login_with_org_sees_its_organisation(
-    reader_dsn: str, runlog: RunLog
-) -> None:
+def test_a_reader_login_with_org_sees_its_organisation(reader_dsn: str, runlog: RunLog) -> None:
     """--org sets the organisation claim, as docs/python.md's reader DSN needs."""
     runlog.set_schedule(ORG, "xledger", "0 6 * * *")
     runlog.finish_run(runlog.start_run(ORG, "xledger").id, "succeeded", 7, 0)
@@ -88,7 +86,8 @@ def test_a_reader_login_without_org_is_told_why_it_sees_nothing(
         assert "acts for no organisation" in result.stderr
         assert "pass --org ORG" in result.stderr
     admin = CliRunner().invoke(cli, ["status", "--dsn", admin_dsn], terminal_width=200)
-    assert "xledger" in admin.stdout and admin.stderr == ""
+    assert "xledger" in admin.stdout
+    assert admin.stderr == ""
 
 
 def test_migrate_after_a_psql_deployment_says_it_adopted_the_files(empty_dsn: str) -> None:
@@ -99,10 +98,8 @@ def test_migrate_after_a_psql_deployment_says_it_adopted_the_files(empty_dsn: st
     assert result.exit_code == 0, result.output
     versions = ", ".join(f"{m.version:04d}" for m in migrations())
     assert result.output.splitlines() == [
-        f"adopted migrations {versions}, applied without pyrunlog (psql):"
-        " recorded their checksums",
-        "applied and recorded the checksums of"
-        f" {len(repeatables())} function, view or grant files",
+        f"adopted migrations {versions}, applied without pyrunlog (psql): recorded their checksums",
+        f"applied and recorded the checksums of {len(repeatables())} function, view or grant files",
     ]
     again = CliRunner().invoke(cli, ["migrate", "--dsn", empty_dsn])
     assert again.output == f"schema is up to date (version {latest_version():04d})\n"

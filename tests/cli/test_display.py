@@ -101,4 +101,5 @@ def test_a_run_table_tells_apart_organisations_that_share_8_characters(
             worker.finish_run(worker.start_run(org_id, "xledger").id, "succeeded", 1, 0)
         runs = [run for org_id in (first, second) for run in worker.last_runs(org_id)]
     text = "\n".join(_render(runs_table(runs, width=100), width=100))  # type: ignore[arg-type]
-    assert "12345678-aaaa " in text and "12345678-aaab " in text
+    assert "12345678-aaaa " in text
+    assert "12345678-aaab " in text

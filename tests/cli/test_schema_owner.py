@@ -81,5 +81,6 @@ def test_doctor_as_runlog_admin_reports_the_missing_grant(
     scheduler = found["scheduler"]
     assert scheduler.level is Level.FAIL
     assert scheduler.message == f"the owner of schema runlog, {owner}, may not use schema cron"
-    assert scheduler.fix is not None and f"{OWNER_GRANT} {owner};" in scheduler.fix
+    assert scheduler.fix is not None
+    assert f"{OWNER_GRANT} {owner};" in scheduler.fix
     assert found["health"].level is Level.OK, "the checks after it still run"
