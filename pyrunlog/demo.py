@@ -241,7 +241,7 @@ def _notes(scheduled_at: datetime) -> Text:
 def _summary(dsn: str, console: Console) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         table = Table(title="summary: runs by trigger and status")
-        for column in ("triggered by", "status", "runs", "records", "avg duration"):
+        for column in ("triggered by", "status", "runs", "records", "avg duration (s)"):
             table.add_column(column)
         for row in conn.execute(
             "SELECT triggered_by, status, count(*), sum(records_processed),"

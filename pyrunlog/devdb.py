@@ -2,9 +2,13 @@
 
 It is the throwaway cluster of :mod:`pyrunlog.localpg` (PostgreSQL with
 pg_cron), migrated, with one LOGIN role per documented runlog role, kept until
-``stop``. Its state (cluster directory and port) lives in a well-known
-directory: ``$PYRUNLOG_DEVDB_DIR``, else ``$XDG_STATE_HOME/pyrunlog/devdb``,
-else ``~/.local/state/pyrunlog/devdb``.
+``stop``. Its state (devdb.json: cluster directory and port) lives in a
+well-known directory: ``$PYRUNLOG_DEVDB_DIR``, else
+``$XDG_STATE_HOME/pyrunlog/devdb``, else ``~/.local/state/pyrunlog/devdb``.
+The cluster (data, socket, server.log) lives in its ``cluster``
+subdirectory, except as root when the OS user that runs the server
+(``postgres``) cannot enter the state directory (root's home is closed to
+it): then in a new ``/tmp/pyrunlog-pg-*`` directory, which devdb.json names.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import contextlib
 import fcntl
 import json
 import os
+import pwd
 import shlex
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +70,30 @@ class DevDb:
         ]
 
 
+def blocked_for_server(directory: Path, os_user: str = LocalPostgres.os_user) -> Path | None:
+    """As root: the first directory on the way to ``directory`` that the server's
+    OS user cannot enter (so the cluster cannot live there), else None."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        account = pwd.getpwnam(os_user)
+    except KeyError:
+        return None  # starting the cluster says that the user is missing
+    for path in reversed([directory, *directory.parents]):
+        if not path.exists():
+            break
+        info = path.stat()
+        if info.st_uid == account.pw_uid:
+            allowed = info.st_mode & stat.S_IXUSR
+        elif info.st_gid == account.pw_gid:
+            allowed = info.st_mode & stat.S_IXGRP
+        else:
+            allowed = info.st_mode & stat.S_IXOTH
+        if not allowed:
+            return path
+    return None
+
+
 def _state_file() -> Path:
     return state_dir() / "devdb.json"
 
@@ -104,8 +134,9 @@ def start() -> tuple[DevDb, bool]:
             devdb.cluster.resume()  # the machine restarted: same cluster, same data
         else:
             cluster = LocalPostgres()
-            # The server user must reach the cluster; as root, home is closed to it.
-            cluster.base = None if os.geteuid() == 0 else state_dir() / "cluster"
+            # The server's OS user must reach the cluster: else a new /tmp directory.
+            blocked = blocked_for_server(state_dir(), cluster.os_user)
+            cluster.base = None if blocked else state_dir() / "cluster"
             devdb = DevDb(cluster.start())
             _state_file().write_text(
                 json.dumps(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -27,6 +27,24 @@ STATUS_STYLE = {
 }
 
 
+FULL_ORG_WIDTH = 150
+"""From this terminal width on, tables show organisation ids whole."""
+SHORT_ORG = 8
+
+
+def org_labels(org_ids: Iterable[UUID], width: int | None) -> dict[UUID, str]:
+    """How a table names each organisation: the whole UUID where the terminal is
+    wide enough (or its width unknown), else the shortest prefix of at least 8
+    characters that tells every organisation in the table apart."""
+    texts = {org_id: str(org_id) for org_id in org_ids}
+    if width is None or width >= FULL_ORG_WIDTH:
+        return texts
+    size = SHORT_ORG
+    while len({text[:size] for text in texts.values()}) < len(texts):
+        size += 1
+    return {org_id: text[:size] for org_id, text in texts.items()}
+
+
 def runs_table(
     runs: Sequence[SyncRun],
     title: str | None = None,
@@ -41,9 +59,10 @@ def runs_table(
     Every column keeps its full text. Given the terminal's ``width``, the
     table fits it: below 110 columns it is compact (start time only, whole
     seconds, records as ok/failed), and the error is cut with an ellipsis.
-    ``org_names`` shows names instead of the first 8 characters of the id.
+    ``org_names`` shows names instead of the id (see :func:`org_labels`).
     """
     compact = width is not None and width < 110
+    labels = org_labels({run.org_id for run in runs}, width) | dict(org_names or {})
     columns: list[tuple[str, str]] = [("org", "left"), ("integration", "left")]
     retried = show_run and any(run.attempt > 1 for run in runs)
     if show_run:
@@ -52,8 +71,7 @@ def runs_table(
     columns += [("ok/failed", "right")] if compact else [("records", "right"), ("failed", "right")]
     columns.append(("drift", "right"))
     rows = [
-        _run_cells(run, org_names, show_run=show_run, attempt=retried, compact=compact)
-        for run in runs
+        _run_cells(run, labels, show_run=show_run, attempt=retried, compact=compact) for run in runs
     ]
     fixed = [max([len(name), *(len(row[i]) for row in rows)])
              for i, (name, _) in enumerate(columns)]  # fmt: skip
@@ -77,14 +95,14 @@ def runs_table(
 
 def _run_cells(
     run: SyncRun,
-    org_names: Mapping[UUID, str] | None,
+    labels: Mapping[UUID, str],
     *,
     show_run: bool,
     attempt: bool,
     compact: bool,
 ) -> list[str]:
     """The plain texts of a run's cells, except the error."""
-    org = (org_names or {}).get(run.org_id) or str(run.org_id)[:8]
+    org = labels[run.org_id]
     started = "-"
     if run.started_at:
         started = run.started_at.strftime("%H:%M:%S" if compact else "%Y-%m-%d %H:%M:%S")
@@ -131,14 +149,15 @@ def runs_json(runs: Sequence[SyncRun]) -> str:
     )
 
 
-def schedules_table(schedules: Sequence[Schedule]) -> Table:
-    """A table of schedules with their next slot."""
+def schedules_table(schedules: Sequence[Schedule], *, width: int | None = None) -> Table:
+    """A table of schedules with their next slot (organisations as :func:`org_labels`)."""
+    labels = org_labels({item.org_id for item in schedules}, width)
     table = Table(title="schedules")
     for column in ("org", "integration", "cron", "zone", "catch-up", "enabled", "next slot"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "org")
     for item in schedules:
         table.add_row(
-            str(item.org_id)[:8],
+            labels[item.org_id],
             item.integration_type,
             item.cron,
             item.time_zone,

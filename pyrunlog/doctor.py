@@ -128,17 +128,31 @@ def _check_preload(conn: Conn, driver: str | None) -> Finding:
     )
 
 
+def _last_tick(at: Any, by: str | None) -> str:
+    """When and by whom tick last ran, in words ("never" before the first tick)."""
+    if at is None:
+        return "never"
+    return f"{at:%Y-%m-%d %H:%M:%S %Z}".strip() + (f" by {by}" if by else "")
+
+
 def check_scheduler(conn: Conn) -> list[Finding]:
-    driver, jobs, last_tick_at, last_tick_by = conn.execute(
-        "SELECT driver, cron_jobs, last_tick_at, last_tick_by FROM runlog.scheduler_status()"
-    ).fetchone() or (None, 0, None, None)
+    try:
+        driver, jobs, last_tick_at, last_tick_by = conn.execute(
+            "SELECT driver, cron_jobs, last_tick_at, last_tick_by FROM runlog.scheduler_status()"
+        ).fetchone() or (None, 0, None, None)
+    except psycopg.errors.InsufficientPrivilege as exc:  # the schema owner may not use pg_cron
+        hint = exc.diag.message_hint if exc.diag else None
+        return [
+            _check_preload(conn, None),
+            Finding("scheduler", Level.FAIL, str(exc.diag.message_primary or exc), hint),
+        ]
     findings = [_check_preload(conn, driver)]
     if driver == "none":
         findings.append(
             Finding(
                 "scheduler",
                 Level.FAIL,
-                f"nothing drives tick (last tick {last_tick_at or 'never'})",
+                f"nothing drives tick (last tick {_last_tick(last_tick_at, last_tick_by)})",
                 "run: pyrunlog cron install; or start a worker with --tick",
             )
         )
@@ -147,7 +161,7 @@ def check_scheduler(conn: Conn) -> list[Finding]:
             Finding(
                 "scheduler",
                 Level.OK,
-                f"{driver} drives tick (last tick {last_tick_at} by {last_tick_by})",
+                f"{driver} drives tick (last tick {_last_tick(last_tick_at, last_tick_by)})",
             )
         )
     findings += check_tick(conn)
@@ -173,7 +187,7 @@ def check_tick(conn: Conn) -> list[Finding]:
     return [
         _verdict(
             "tick",
-            f"tick has not run for more than {TICK_STALE} (last tick {last_tick or 'never'})"
+            f"tick has not run for more than {TICK_STALE} (last tick {_last_tick(last_tick, None)})"
             if stale
             else None,
             Level.FAIL,
@@ -290,9 +304,13 @@ def check_alerts(conn: Conn) -> list[Finding]:
         "SELECT count(*), max(drift_seconds) FROM runlog.drift_alerts"
         " WHERE started_at > now() - interval '24 hours'"
     ).fetchone() or (0, None)
+    # Only integrations that are pre-warmed can start cold: a handler without a
+    # prewarm hook never has a prewarm_log row (claim_prewarms writes them).
     cold = _one(
         conn,
-        "SELECT count(*) FROM runlog.cold_starts WHERE started_at > now() - interval '24 hours'",
+        "SELECT count(*) FROM runlog.cold_starts c"
+        " WHERE c.started_at > now() - interval '24 hours' AND EXISTS ("
+        "   SELECT FROM runlog.prewarm_log p WHERE p.integration_type = c.integration_type)",
     )
     unhealthy = _listing(
         conn.execute(
@@ -317,7 +335,7 @@ def check_alerts(conn: Conn) -> list[Finding]:
             else None,
             Level.WARN,
             "see runlog.cold_starts and runlog.prewarm_log for failing pre-warms",
-            "no cold starts in the last 24 hours",
+            "no cold starts in the last 24 hours (of integrations with a pre-warm hook)",
         ),
         _verdict(
             "health",

@@ -513,3 +513,17 @@ def organisations() -> Query:
         " SELECT org_id FROM orgs WHERE org_id IS NOT NULL",
         {},
     )
+
+
+def reads_runs() -> Query:
+    """Whether the caller reads any runs: workers and admins all, a reader its organisation's."""
+    return Query(
+        "SELECT pg_catalog.pg_has_role('runlog_worker', 'MEMBER')"
+        " OR runlog.current_org_id() IS NOT NULL AS reads",
+        {},
+    )
+
+
+def holds_role(role: str) -> Query:
+    """Whether the current login has the privileges of a role (directly or inherited)."""
+    return Query("SELECT pg_catalog.pg_has_role(%(role)s, 'USAGE') AS holds", {"role": role})

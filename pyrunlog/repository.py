@@ -267,6 +267,18 @@ class RunLog(SchedulingCalls, RetryCalls):
         """The organisations the caller can see runs of."""
         return [row["org_id"] for row in self._rows(queries.organisations(), conn)]
 
+    def reads_runs(self, *, conn: Conn | None = None) -> bool:
+        """Whether the caller can read any runs at all.
+
+        False for a runlog_reader login without an organisation: no claim set
+        (``for_org``) and not bound to one. Row security then hides every row.
+        """
+        return bool(self._rows(queries.reads_runs(), conn)[0]["reads"])
+
+    def holds_role(self, role: str, *, conn: Conn | None = None) -> bool:
+        """Whether the login has the privileges of ``role`` (e.g. runlog_worker)."""
+        return bool(self._rows(queries.holds_role(role), conn)[0]["holds"])
+
     def version(self, *, conn: Conn | None = None) -> str | None:
         """runlog.version: the deployed schema version."""
         rows = self._rows(queries.version(), conn)

@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
@@ -52,6 +52,7 @@ class _Active:
     context: SyncContext
     thread: threading.Thread
     finished: bool = False
+    started: float = field(default_factory=time.monotonic)
 
 
 class Worker:
@@ -309,13 +310,15 @@ class Worker:
                         progress.processed,
                         progress.failed,
                     )
+                    _log_finished(active, status)
                     log_retry_decision(failed, retry)
                     if not claim:
                         return None
                     claimed = self.runlog.claim_runs(self.worker_id, self._types, 1)
                     return claimed[0] if claimed else None
+                claimed = None
                 if claim:
-                    return self.runlog.finish_and_claim(
+                    claimed = self.runlog.finish_and_claim(
                         active.run.id,
                         status,
                         progress.processed,
@@ -324,10 +327,12 @@ class Worker:
                         self.worker_id,
                         self._types,
                     )
-                self.runlog.finish_run(
-                    active.run.id, status, progress.processed, progress.failed, message
-                )
-                return None
+                else:
+                    self.runlog.finish_run(
+                        active.run.id, status, progress.processed, progress.failed, message
+                    )
+                _log_finished(active, status)
+                return claimed
             except NotRunning:
                 return None  # cancelled by an operator or reaped meanwhile
             except psycopg.OperationalError as exc:
@@ -552,6 +557,21 @@ DEAD_BECAUSE = {
     "not_retryable": "this failure type is never retried",
     "window_closed": "no retry could start before the schedule's next slot",
 }
+
+
+def _log_finished(active: _Active, status: RunStatus) -> None:
+    """One INFO line per finished run: id, organisation, integration, status, records, time."""
+    progress = active.context.progress
+    log.info(
+        "run %s: %s of %s %s, %s records (%s failed) in %.2fs",
+        active.run.id,
+        active.run.integration_type,
+        active.run.org_id,
+        status.value,
+        progress.processed,
+        progress.failed,
+        time.monotonic() - active.started,
+    )
 
 
 def _log_alert(alert: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ VALUES
     ('runlog._count_finished_run()',                                                                 false, false, false),
     ('runlog._count_started_run()',                                                                  false, false, false),
     ('runlog._counts_problem(bigint, bigint)',                                                       false, false, false),
+    ('runlog._cron_access_problem()',                                                                false, false, false),
     ('runlog._cron_day_matches(runlog.cron_spec, date)',                                             false, false, false),
     ('runlog._cron_field(text, text, integer, integer, text[])',                                     false, false, false),
     ('runlog._drift_bounds()',                                                                       false, false, false),

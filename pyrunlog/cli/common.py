@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterator, Sized
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -111,7 +112,26 @@ def connect_checked(dsn: str) -> Iterator[psycopg.Connection[Any]]:
 
 
 @contextlib.contextmanager
-def open_runlog(dsn: str) -> Iterator[RunLog]:
-    """A RunLog over one checked connection."""
+def open_runlog(dsn: str, org_id: uuid.UUID | None = None) -> Iterator[RunLog]:
+    """A RunLog over one checked connection.
+
+    With ``org_id`` it acts for that organisation: each call sets the
+    organisation claim for its own transaction, so a runlog_reader login sees
+    the organisation's rows (workers and admins see them anyway).
+    """
     with connect_checked(dsn) as conn:
-        yield RunLog(conn)
+        runlog = RunLog(conn)
+        yield runlog if org_id is None else runlog.for_org(org_id)
+
+
+NO_ORGANISATION = (
+    "note: this login holds runlog_reader and acts for no organisation, so it sees no rows;"
+    " pass --org ORG (sets the organisation claim) or bind the login to its organisation"
+    " (pyrunlog login bind LOGIN ORG, as runlog_admin)"
+)
+
+
+def explain_nothing_found(runlog: RunLog, found: Sized) -> None:
+    """When nothing was found because the login acts for no organisation, say so on stderr."""
+    if not len(found) and not runlog.reads_runs():
+        click.echo(NO_ORGANISATION, err=True)

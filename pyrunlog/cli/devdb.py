@@ -13,13 +13,28 @@ from pyrunlog.localpg import LocalPostgresError
 def devdb() -> None:
     """A local PostgreSQL with pg_cron, migrated, kept until `pyrunlog devdb stop`.
 
-    Its state lives in $PYRUNLOG_DEVDB_DIR, else $XDG_STATE_HOME/pyrunlog/devdb,
-    else ~/.local/state/pyrunlog/devdb.
+    Its state (devdb.json) lives in $PYRUNLOG_DEVDB_DIR, else
+    $XDG_STATE_HOME/pyrunlog/devdb, else ~/.local/state/pyrunlog/devdb; the
+    cluster (data, socket, log) in its subdirectory `cluster`. As root the
+    server runs as OS user postgres: if postgres cannot enter the state
+    directory (root's home is closed to it), the cluster lives in a new
+    /tmp/pyrunlog-pg-* directory instead, and start and status say so.
     """
 
 
 def _describe(found: DevDb) -> None:
     click.echo(f"  cluster {found.cluster.base}, port {found.cluster.port}")
+    here = devdb_module.state_dir()
+    base = found.cluster.base
+    if base is not None and not base.is_relative_to(here):
+        user = found.cluster.os_user
+        blocked = devdb_module.blocked_for_server(here, user)
+        reason = f"{blocked} is closed to it" if blocked else "it could not enter it back then"
+        click.echo(
+            f"  (not under the state directory {here}: the server runs as OS user {user}"
+            f" and {reason}; set PYRUNLOG_DEVDB_DIR to a directory {user} can enter"
+            " to keep the cluster there)"
+        )
     logins = ", ".join(f"{login} (runlog_{who})" for who, login in LOGINS.items())
     click.echo(f"  logins {logins}")
     click.echo('Run this in your shell, or: eval "$(pyrunlog devdb env)"')

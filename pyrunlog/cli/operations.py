@@ -27,7 +27,7 @@ from pyrunlog.cli.common import (
     org_option,
 )
 from pyrunlog.cli.observability import log_format_option
-from pyrunlog.migrate import latest_version, migrate
+from pyrunlog.migrate import latest_version, migrate, pending_repeatables
 from pyrunlog.observability.logs import configure_logging
 from pyrunlog.repository import RunLog
 from pyrunlog.wording import count_of
@@ -40,11 +40,38 @@ LEVEL_STYLE = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FA
 @friendly_errors
 def migrate_command(dsn: str) -> None:
     """Apply the schema migrations this package brings (safe to repeat)."""
+    with connect(dsn) as conn:
+        unrecorded, changed = _unrecorded_migrations(conn), pending_repeatables(conn)
     applied = migrate(dsn)
     if applied:
-        click.echo("applied migrations " + ", ".join(f"{v:04d}" for v in applied))
-    else:
+        click.echo("applied migrations " + _versions(applied))
+    adopted = [version for version in unrecorded if version not in applied]
+    if adopted:
+        click.echo(
+            f"adopted migrations {_versions(adopted)}, applied without pyrunlog (psql):"
+            " recorded their checksums"
+        )
+    if changed and not applied:
+        click.echo(
+            "applied and recorded the checksums of "
+            + count_of(len(changed), "function, view or grant file")
+        )
+    if not (applied or adopted or changed):
         click.echo(f"schema is up to date (version {latest_version():04d})")
+
+
+def _versions(versions: list[int]) -> str:
+    return ", ".join(f"{v:04d}" for v in versions)
+
+
+def _unrecorded_migrations(conn: psycopg.Connection[Any]) -> list[int]:
+    """Migrations applied by psql, which record no checksum (migrate adopts them)."""
+    if conn.execute("SELECT to_regclass('runlog.schema_migrations')").fetchone() == (None,):
+        return []
+    rows = conn.execute(
+        "SELECT version FROM runlog.schema_migrations WHERE checksum IS NULL ORDER BY 1"
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 @click.command("version")
@@ -138,7 +165,7 @@ def cron_install(dsn: str) -> None:
 @friendly_errors
 def health(dsn: str, org_id: uuid.UUID, as_json: bool) -> None:
     """Health, mode, next check and last run of each integration of an organisation."""
-    with open_runlog(dsn) as runlog:
+    with open_runlog(dsn, org_id) as runlog:
         rows = runlog.health_overview(org_id)
     if as_json:
         echo_json([dataclasses.asdict(row) for row in rows])
@@ -235,8 +262,13 @@ def worker(
 
     app = load_app(app_spec)
     configure_logging(log_format)
-    with open_runlog(dsn):
-        pass  # one clear error for a missing, older or newer schema
+    with open_runlog(dsn) as runlog:  # one clear error for a missing, older or newer schema
+        if not runlog.holds_role("runlog_worker"):
+            raise click.ClickException(
+                "a worker needs the role runlog_worker, which this login does not hold"
+                " (as a role admin: GRANT runlog_worker TO <login>; or use the worker's DSN,"
+                " e.g. PYRUNLOG_WORKER_DSN from pyrunlog devdb env)"
+            )
     runner = Worker(
         dsn, app, concurrency=concurrency, tick=drive, poll_interval=poll_interval,
         heartbeat_interval=heartbeat_interval, grace_period=grace_period, worker_id=worker_id,

@@ -11,6 +11,7 @@ from rich.live import Live
 from pyrunlog.cli.common import (
     console,
     dsn_option,
+    explain_nothing_found,
     friendly_errors,
     json_option,
     open_runlog,
@@ -38,14 +39,16 @@ def status(
     dsn: str, org_id: uuid.UUID | None, watch: bool, interval: float, count: int, as_json: bool
 ) -> None:
     """The last run per integration (of one organisation, or of all), coloured by status."""
-    with open_runlog(dsn) as runlog:
+    with open_runlog(dsn, org_id) as runlog:
         if as_json:
             click.echo(runs_json(_last_runs(runlog, org_id)))
             return
         title = f"last runs of {org_id}" if org_id else "last runs"
         out = console()
         if not watch:
-            out.print(runs_table(_last_runs(runlog, org_id), title=title, width=out.width))
+            runs = _last_runs(runlog, org_id)
+            out.print(runs_table(runs, title=title, width=out.width))
+            explain_nothing_found(runlog, runs)
             return
         refreshes = 0
         with Live(console=out, refresh_per_second=4) as live:
@@ -80,7 +83,7 @@ def history(
     as_json: bool,
 ) -> None:
     """Runs of an organisation, newest first; page with --before <last id shown>."""
-    with open_runlog(dsn) as runlog:
+    with open_runlog(dsn, org_id) as runlog:
         runs = runlog.run_history(org_id, integration, limit, before_id)
     if as_json:
         click.echo(runs_json(runs))
@@ -98,7 +101,7 @@ def history(
 @friendly_errors
 def trigger(dsn: str, org_id: uuid.UUID, integration_type: str) -> None:
     """Queue a manual run of an integration; workers pick it up."""
-    with open_runlog(dsn) as runlog:
+    with open_runlog(dsn, org_id) as runlog:
         run = runlog.request_sync(org_id, integration_type)
         known = runlog.integration_known(integration_type)
     click.echo(f"queued run {run.id} ({integration_type} of {org_id})")

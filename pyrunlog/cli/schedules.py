@@ -11,6 +11,7 @@ from pyrunlog.cli.common import (
     console,
     dsn_option,
     echo_json,
+    explain_nothing_found,
     friendly_errors,
     json_option,
     open_runlog,
@@ -75,12 +76,14 @@ def add(
 @friendly_errors
 def list_(dsn: str, org_id: uuid.UUID | None, as_json: bool) -> None:
     """List schedules with their next slot."""
-    with open_runlog(dsn) as runlog:
+    with open_runlog(dsn, org_id) as runlog:
         found = runlog.schedules(org_id)
-    if as_json:
-        click.echo(schedules_json(found))
-    else:
-        console().print(schedules_table(found))
+        if as_json:
+            click.echo(schedules_json(found))
+            return
+        out = console()
+        out.print(schedules_table(found, width=out.width))
+        explain_nothing_found(runlog, found)
 
 
 def _change_command(name: str, verb: str, summary: str) -> None:

@@ -9,11 +9,15 @@ SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
 DECLARE
+    problem runlog.problem := runlog._cron_access_problem();  -- the owner may not use pg_cron
     job record;
     cron_schema constant text := 'cron';  -- dynamic SQL: exists only with pg_cron
     preloaded text;
     cron_database text;
 BEGIN
+    IF problem.message IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
+    END IF;
     IF pg_catalog.to_regnamespace(cron_schema) IS NULL THEN
         -- Say which of the three steps is missing. pg_settings hides
         -- shared_preload_libraries from roles that may not read it: then NULL.

@@ -7,6 +7,7 @@ SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
 DECLARE
+    problem runlog.problem := runlog._cron_access_problem();  -- the owner may not use pg_cron
     config runlog.settings;
     age_limit interval;
     batch bigint;
@@ -54,6 +55,9 @@ BEGIN
 
     -- pg_cron never prunes its own run history: prune our jobs' rows.
     -- (dynamic SQL: the cron schema exists only where pg_cron is installed)
+    IF problem.message IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
+    END IF;
     IF pg_catalog.to_regclass('cron.job_run_details') IS NOT NULL THEN
         EXECUTE pg_catalog.format(
             'DELETE FROM %1$I.job_run_details AS d USING %1$I.job AS j'

@@ -7,8 +7,12 @@ SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
 DECLARE
+    problem runlog.problem := runlog._cron_access_problem();  -- the owner may not use pg_cron
     cron_schema constant text := 'cron';  -- dynamic SQL: exists only with pg_cron
 BEGIN
+    IF problem.message IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
+    END IF;
     cron_jobs := 0;
     IF pg_catalog.to_regnamespace(cron_schema) IS NOT NULL THEN
         EXECUTE pg_catalog.format(

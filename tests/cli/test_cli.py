@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from pyrunlog.cli import cli
-from pyrunlog.migrate import latest_version
+from pyrunlog.migrate import latest_version, migrations, repeatables
 from pyrunlog.repository import RunLog
+from tests.migrations.test_migrate import psql
 
 ORG = uuid.UUID("00000000-0000-4000-8000-000000000007")
 
@@ -58,6 +59,50 @@ def test_status_table_shows_status_and_first_error_line(admin_dsn: str, runlog: 
     assert "failed" in result.output
     assert "HTTP 429" in result.output
     assert "second line" not in result.output
+
+
+def test_a_reader_login_with_org_sees_its_organisation(reader_dsn: str, runlog: RunLog) -> None:
+    """--org sets the organisation claim, as docs/python.md's reader DSN needs."""
+    runlog.set_schedule(ORG, "xledger", "0 6 * * *")
+    runlog.finish_run(runlog.start_run(ORG, "xledger").id, "succeeded", 7, 0)
+    seen = {}
+    for command in (["status"], ["history"], ["schedule", "list"]):
+        args = [*command, "--dsn", reader_dsn, "--org", str(ORG), "--json"]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        seen[command[0]] = [row["integration_type"] for row in json.loads(result.output)]
+    assert seen == {"status": ["xledger"], "history": ["xledger"], "schedule": ["xledger"]}
+
+
+def test_a_reader_login_without_org_is_told_why_it_sees_nothing(
+    reader_dsn: str, admin_dsn: str, runlog: RunLog
+) -> None:
+    runlog.set_schedule(ORG, "xledger", "0 6 * * *")
+    runlog.finish_run(runlog.start_run(ORG, "xledger").id, "succeeded", 7, 0)
+    for command in (["status"], ["schedule", "list"]):
+        result = CliRunner().invoke(cli, [*command, "--dsn", reader_dsn], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        assert "xledger" not in result.stdout
+        assert "acts for no organisation" in result.stderr
+        assert "pass --org ORG" in result.stderr
+    admin = CliRunner().invoke(cli, ["status", "--dsn", admin_dsn], terminal_width=200)
+    assert "xledger" in admin.stdout
+    assert admin.stderr == ""
+
+
+def test_migrate_after_a_psql_deployment_says_it_adopted_the_files(empty_dsn: str) -> None:
+    """docs/operations.md: a later `pyrunlog migrate` adopts files applied with psql."""
+    for path in [m.path for m in migrations()] + [r.path for r in repeatables()]:
+        psql(empty_dsn, path)
+    result = CliRunner().invoke(cli, ["migrate", "--dsn", empty_dsn])
+    assert result.exit_code == 0, result.output
+    versions = ", ".join(f"{m.version:04d}" for m in migrations())
+    assert result.output.splitlines() == [
+        f"adopted migrations {versions}, applied without pyrunlog (psql): recorded their checksums",
+        f"applied and recorded the checksums of {len(repeatables())} function, view or grant files",
+    ]
+    again = CliRunner().invoke(cli, ["migrate", "--dsn", empty_dsn])
+    assert again.output == f"schema is up to date (version {latest_version():04d})\n"
 
 
 def test_migrate_through_the_console_script(empty_dsn: str) -> None:
@@ -107,6 +152,7 @@ def test_demo_shows_pg_cron_fired_runs() -> None:
     assert "pg_cron jobs installed: runlog_tick" in result.output
     assert "Prometheus metrics (pyrunlog exporter): http://127.0.0.1:" in result.output
     assert "summary: runs by trigger and status" in result.output
+    assert "avg duration (s)" in result.output
     assert "│ scheduler" in result.output, "pg_cron must have fired scheduled runs"
     assert "logins: demo_admin (runlog_admin) schedules, demo_worker (runlog_worker)" in (
         result.output

@@ -1,18 +1,22 @@
 """`pyrunlog devdb`: a development database kept until stopped, through the console script.
 
 It starts a cluster of its own (not the session's), in a state directory of
-the test's own (PYRUNLOG_DEVDB_DIR).
+the test's own (PYRUNLOG_DEVDB_DIR) that the server's OS user can enter.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from pyrunlog.devdb import blocked_for_server
 from tests.cli.test_console_script import pyrunlog
 
 
@@ -27,10 +31,29 @@ def _exports(text: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def devdb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("PYRUNLOG_DEVDB_DIR", str(tmp_path / "state"))
-    yield tmp_path / "state"
+def open_dir() -> Iterator[Path]:
+    """A directory every OS user may enter, as a user's own home is to the server he starts
+    (pytest's tmp_path is closed to others when the tests run as root)."""
+    directory = Path(tempfile.mkdtemp(prefix="pyrunlog-devdb-test-"))
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def devdb_dir(open_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("PYRUNLOG_DEVDB_DIR", str(open_dir / "state"))
+    yield open_dir / "state"
     pyrunlog("devdb", "stop", ok=False)
+
+
+def test_as_root_the_directory_closed_to_the_server_user_is_named(open_dir: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root runs the server as another OS user")
+    closed = open_dir / "home"
+    closed.mkdir(mode=0o700)
+    assert blocked_for_server(closed / ".local" / "state") == closed
+    assert blocked_for_server(open_dir / "state") is None
 
 
 @pytest.mark.slow
@@ -69,6 +92,7 @@ def test_start_status_env_stop(devdb_dir: Path) -> None:
         assert conn.execute("SELECT to_regclass('kept')").fetchone() == ("kept",)
 
     cluster_dir = Path(started.stdout.split("cluster ", 1)[1].split(",", 1)[0])
+    assert cluster_dir == devdb_dir / "cluster", "the data lives under the state directory"
     assert (cluster_dir / "data").is_dir()
     stopped = pyrunlog("devdb", "stop")
     assert not cluster_dir.exists(), "stop deletes the cluster"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timezone
+from uuid import UUID
 
 import psycopg
 from rich.console import Console
 
 from pyrunlog import demo
-from pyrunlog.display import runs_table
+from pyrunlog.display import org_labels, runs_table
 from pyrunlog.repository import RunLog
 
 LONG_ERROR = "ConnectionError: 503 Service Unavailable from the vendor API, retry after 120s"
@@ -87,3 +88,29 @@ def test_a_retried_run_shows_its_attempt_and_failure_type(worker_dsn: str) -> No
     assert lines[0].split()[:5] == ["org", "integration", "run", "try", "status"]
     assert " 2 " in lines[2]
     assert "failed (transient_error)" in lines[2]
+
+
+def test_organisations_are_told_apart_when_narrow_and_whole_when_wide() -> None:
+    first = UUID("12345678-aaaa-4000-8000-000000000001")
+    second = UUID("12345678-aaab-4000-8000-000000000002")
+    other = UUID("abcdef01-0000-4000-8000-000000000003")
+    assert org_labels([first, second, other], 80) == {
+        first: "12345678-aaaa", second: "12345678-aaab", other: "abcdef01-0000",
+    }  # fmt: skip
+    assert org_labels([other], 80) == {other: "abcdef01"}
+    assert org_labels([first, other], 200) == {first: str(first), other: str(other)}
+    assert org_labels([first], None) == {first: str(first)}
+
+
+def test_a_run_table_tells_apart_organisations_that_share_8_characters(
+    worker_dsn: str,
+) -> None:
+    first = UUID("12345678-aaaa-4000-8000-000000000001")
+    second = UUID("12345678-aaab-4000-8000-000000000002")
+    with RunLog(worker_dsn) as worker:
+        for org_id in (first, second):
+            worker.finish_run(worker.start_run(org_id, "xledger").id, "succeeded", 1, 0)
+        runs = [run for org_id in (first, second) for run in worker.last_runs(org_id)]
+    text = "\n".join(_render(runs_table(runs, width=100), width=100))  # type: ignore[arg-type]
+    assert "12345678-aaaa " in text
+    assert "12345678-aaab " in text

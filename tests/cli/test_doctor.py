@@ -8,6 +8,7 @@ those columns, and waiting real minutes is not a test.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 
@@ -42,6 +43,10 @@ def test_a_healthy_deployment_driven_by_a_worker_is_all_ok(
     found = findings(make_conninfo(dsn, user=monitor))
     assert not_ok(found) == {}
     assert "pg_cron loaded" in found["pg_cron"][1]
+    assert re.fullmatch(
+        r"worker drives tick \(last tick \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ by .*w1.*\)",
+        found["scheduler"][1],
+    ), found["scheduler"][1]
 
 
 def test_runlog_admin_alone_is_told_what_it_could_not_check(
@@ -84,7 +89,7 @@ def test_overdue_slots_and_a_stale_tick_are_failures_with_their_fix(
 def test_nothing_driving_tick_is_a_failure_with_its_fix(admin_dsn: str) -> None:
     level, message, fix = findings(admin_dsn)["scheduler"]
     assert level is Level.FAIL
-    assert "nothing drives tick" in message
+    assert message == "nothing drives tick (last tick never)"
     assert fix is not None
     assert "pyrunlog cron install" in fix
 
@@ -110,6 +115,8 @@ def test_drift_cold_starts_and_unhealthy_integrations_are_warnings(
     late = "SELECT runlog.start_run(%s, 'xledger', 'scheduler', now() - interval '9 minutes')"
     with psycopg.connect(worker_dsn, autocommit=True) as worker:
         worker.execute(late, [ORG])
+        pre_warmed = "SELECT runlog.record_prewarm(%s, 'xledger', now() - interval '1 day', true)"
+        worker.execute(pre_warmed, [ORG])  # xledger has a pre-warm hook
     found = findings(admin_dsn)
     assert found["drift"][0] is Level.WARN
     assert found["cold starts"][0] is Level.WARN
@@ -118,6 +125,19 @@ def test_drift_cold_starts_and_unhealthy_integrations_are_warnings(
     level, message, _ = findings(admin_dsn)["health"]
     assert level is Level.WARN
     assert "tripletex (1)" in message
+
+
+def test_scheduled_runs_of_an_integration_without_pre_warm_are_no_cold_starts(
+    worker_dsn: str, admin_dsn: str
+) -> None:
+    """The handler of docs/python.md has no prewarm hook: its runs never start warm."""
+    on_time = "SELECT runlog.start_run(%s, 'xledger', 'scheduler', now())"
+    with psycopg.connect(worker_dsn, autocommit=True) as worker:
+        worker.execute(on_time, [ORG])
+        assert worker.execute("SELECT count(*) FROM runlog.cold_starts").fetchone() == (1,)
+    level, message, _ = findings(admin_dsn)["cold starts"]
+    assert level is Level.OK
+    assert "with a pre-warm hook" in message
 
 
 def test_a_missing_schema_stops_the_other_checks(empty_dsn: str, logins: Logins) -> None:

@@ -11,7 +11,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from pyrunlog.cli import cli
 from pyrunlog.repository import RunLog
 from tests.worker.conftest import wait_for
 
@@ -68,3 +70,17 @@ def test_a_missing_module_is_one_clear_error(tmp_path: Path, worker_dsn: str) ->
     )  # fmt: skip
     assert result.returncode == 2
     assert "cannot load nosuchmodule:app: No module named 'nosuchmodule'" in result.stderr
+
+
+def test_a_reader_login_is_told_a_worker_needs_runlog_worker(
+    tmp_path: Path, reader_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A runlog_reader login, as PYRUNLOG_READER_DSN is, fails before claiming anything."""
+    (tmp_path / "mymodule.py").write_text(MODULE)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["worker", "--dsn", reader_dsn, "--app", "mymodule:app"])
+    assert result.exit_code == 1
+    assert "a worker needs the role runlog_worker, which this login does not hold" in (
+        result.output
+    )
+    assert "claim_runs" not in result.output

@@ -62,6 +62,25 @@ def test_worker_runs_queued_syncs_to_their_outcomes(
     assert finished[runs["mixed"]].records_failed == 2
 
 
+def test_each_finished_run_is_one_info_line(
+    runlog: RunLog, start_worker: StartWorker, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = App()
+
+    @app.handler("good")
+    def good(ctx: SyncContext) -> None:
+        ctx.report(processed=10, failed=1)
+
+    run = runlog.request_sync(ORG, "good")
+    with caplog.at_level("INFO", logger="pyrunlog.worker"):
+        start_worker(app)
+        wait_for(lambda: ended(runlog, run.id), what=f"run {run.id}")
+        wait_for(lambda: any(f"run {run.id}:" in m for m in caplog.messages), what="the line")
+    [line] = [m for m in caplog.messages if m.startswith(f"run {run.id}:")]
+    assert line.startswith(f"run {run.id}: good of {ORG} partial, 10 records (1 failed) in ")
+    assert line.endswith("s")
+
+
 def test_a_handler_past_its_timeout_ends_failed(runlog: RunLog, start_worker: StartWorker) -> None:
     app = App()
     stopped = threading.Event()
