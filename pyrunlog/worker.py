@@ -314,8 +314,8 @@ class Worker:
                     log_retry_decision(failed, retry)
                     if not claim:
                         return None
-                    claimed = self.runlog.claim_runs(self.worker_id, self._types, 1)
-                    return claimed[0] if claimed else None
+                    taken = self.runlog.claim_runs(self.worker_id, self._types, 1)
+                    return taken[0] if taken else None
                 claimed = None
                 if claim:
                     claimed = self.runlog.finish_and_claim(

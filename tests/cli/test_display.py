@@ -51,7 +51,7 @@ def test_at_80_columns_every_column_keeps_its_meaning(worker_dsn: str) -> None:
 def test_a_wide_terminal_shows_the_whole_first_line_of_the_error(worker_dsn: str) -> None:
     with RunLog(worker_dsn) as worker:
         runs = _runs(worker)
-    lines = _render(runs_table(runs, width=200), width=200)  # type: ignore[arg-type]
+    lines = _render(runs_table(runs, width=240), width=240)  # type: ignore[arg-type]
     assert lines[0].split()[:4] == ["org", "integration", "run", "status"]
     assert all(line.rstrip().endswith(LONG_ERROR) for line in lines[2:])
 
