@@ -27,7 +27,7 @@ from typing import Any
 import psycopg
 
 from pyrunlog.app import App, Handler, HealthContext, PrewarmContext, SyncCancelled, SyncContext
-from pyrunlog.errors import NotRunning
+from pyrunlog.errors import NotRunning, RunLogError
 from pyrunlog.models import RunStatus, SyncRun
 from pyrunlog.observability.probes import WorkerObserver
 from pyrunlog.repository import RunLog
@@ -42,6 +42,8 @@ CHANNELS = ("runlog_queued", "runlog_prewarm", "runlog_alert")
 ALERT_KINDS = ("drift", "health")
 # Payloads the database sends are an integration type or an alert kind.
 MAX_PAYLOAD = 100
+# Seconds before a failed tick (runlog.maintain) is tried again.
+MAINTAIN_RETRY = 5.0
 
 
 @dataclass
@@ -153,7 +155,8 @@ class Worker:
                         if self._wake or time.monotonic() >= self._next_poll:
                             self._wake = False
                             self._next_poll = time.monotonic() + self.poll_interval
-                            self._fill()
+                            with _unless_offline("claiming runs"):
+                                self._fill()
                         self._wait(listener)
                         self.observer.loop_alive(listening=listener is not None or not self.listen)
             except psycopg.OperationalError as exc:
@@ -409,14 +412,19 @@ class Worker:
     def _maintain(self) -> None:
         if not self.tick or time.monotonic() < self._next_tick:
             return
-        result = self.runlog.maintain(self.worker_id)
-        if result and result.get("enqueued"):
-            log.info("tick enqueued %s runs", result["enqueued"])
-        # the next minute boundary
-        self._next_tick = time.monotonic() + 60.0 - (time.time() % 60.0) + 0.05
+        # A failed tick (a lock held past lock_timeout, say) is tried again soon;
+        # slots are not lost meanwhile (catch-up).
+        self._next_tick = time.monotonic() + MAINTAIN_RETRY
+        with _unless_offline("tick (runlog.maintain)"):
+            result = self.runlog.maintain(self.worker_id)
+            if result and result.get("enqueued"):
+                log.info("tick enqueued %s runs", result["enqueued"])
+            # the next minute boundary
+            self._next_tick = time.monotonic() + 60.0 - (time.time() % 60.0) + 0.05
         if time.monotonic() >= self._next_prune:
-            self.runlog.maintain_retention(self.worker_id)
-            self._next_prune = time.monotonic() + timedelta(hours=24).total_seconds()
+            with _unless_offline("retention (runlog.maintain_retention)"):
+                self.runlog.maintain_retention(self.worker_id)
+                self._next_prune = time.monotonic() + timedelta(hours=24).total_seconds()
 
     # -- active health checks -------------------------------------------------------
 
@@ -480,12 +488,16 @@ def _call_with_timeout(handler: Handler, context: HealthContext) -> tuple[bool, 
 
 @contextlib.contextmanager
 def _unless_offline(doing: str) -> Iterator[None]:
-    """Log a database error as a warning; a lost connection goes on to the reconnect loop."""
+    """Log a database error as a warning; a lost connection goes on to the reconnect loop.
+
+    pyrunlog's own errors (LockTimeout, PermissionDenied...) are database
+    errors too: the worker logs them and carries on.
+    """
     try:
         yield
     except psycopg.OperationalError:
         raise
-    except psycopg.Error as exc:
+    except (psycopg.Error, RunLogError) as exc:
         log.warning("%s failed: %s", doing, exc)
 
 
