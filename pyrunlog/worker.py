@@ -42,6 +42,10 @@ CHANNELS = ("runlog_queued", "runlog_prewarm", "runlog_alert")
 ALERT_KINDS = ("drift", "health")
 # Payloads the database sends are an integration type or an alert kind.
 MAX_PAYLOAD = 100
+# Notifications are hints anyone can send: however many arrive, a worker runs
+# at most one round of each kind (claim_runs, claim_prewarms, recent_alerts)
+# per this many seconds.
+WAKE_INTERVAL = 0.1
 # Seconds before a failed tick (runlog.maintain) is tried again.
 MAINTAIN_RETRY = 5.0
 
@@ -108,6 +112,7 @@ class Worker:
         self._next_tick = 0.0
         self._next_poll = 0.0
         self._wake = True
+        self._not_before = {"claim": 0.0, "prewarm": 0.0, "alerts": 0.0}
         self._next_prune = 0.0
         self.runs_done = 0
         self.observer = WorkerObserver()  # metrics and probes (pyrunlog.observability)
@@ -152,7 +157,8 @@ class Worker:
                         self._health()
                         self._prewarms()
                         self._alerts()
-                        if self._wake or time.monotonic() >= self._next_poll:
+                        due = self._wake or time.monotonic() >= self._next_poll
+                        if due and self._round_allowed("claim"):
                             self._wake = False
                             self._next_poll = time.monotonic() + self.poll_interval
                             with _unless_offline("claiming runs"):
@@ -181,6 +187,17 @@ class Worker:
         timeout = max(0.01, min(1.0, self._next_poll - now))
         if self.tick:
             timeout = max(0.01, min(timeout, self._next_tick - now))
+        pending = [
+            self._not_before[kind]
+            for kind, due in (
+                ("claim", self._wake),
+                ("prewarm", self._prewarm_due and bool(self._prewarm_types)),
+                ("alerts", self._alerts_due),
+            )
+            if due
+        ]
+        if pending:  # a hint arrived during the last round's interval: act on it then
+            timeout = max(0.01, min(timeout, min(pending) - now))
         if listener is None:
             self._stopping.wait(timeout)
             return
@@ -189,6 +206,14 @@ class Worker:
         notices += listener.notifies(timeout=0)  # what else arrived meanwhile
         for notice in notices:
             self._on_notice(notice.channel, notice.payload)
+
+    def _round_allowed(self, kind: str) -> bool:
+        """True at most once per WAKE_INTERVAL for each kind of round, however often woken."""
+        now = time.monotonic()
+        if now < self._not_before[kind]:
+            return False
+        self._not_before[kind] = now + WAKE_INTERVAL
+        return True
 
     def _on_notice(self, channel: str, payload: str) -> None:
         """Take a notification as a hint: it may wake the worker, never tell it what to do.
@@ -365,6 +390,8 @@ class Worker:
             return
         if not self._prewarm_due and time.monotonic() < self._next_prewarm_poll:
             return
+        if not self._round_allowed("prewarm"):
+            return
         self._prewarm_due = False
         self._next_prewarm_poll = time.monotonic() + self.poll_interval
         with _unless_offline("claiming pre-warms"):
@@ -381,7 +408,7 @@ class Worker:
 
     def _alerts(self) -> None:
         """Log the alerts the database raised since the last one this worker logged."""
-        if not self._alerts_due:
+        if not self._alerts_due or not self._round_allowed("alerts"):
             return
         self._alerts_due = False
         with _unless_offline("reading alerts"):
