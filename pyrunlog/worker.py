@@ -44,7 +44,7 @@ ALERT_KINDS = ("drift", "health")
 MAX_PAYLOAD = 100
 # Notifications are hints anyone can send: however many arrive, a worker runs
 # at most one round of each kind (claim_runs, claim_prewarms, recent_alerts)
-# per this many seconds.
+# that finds nothing per this many seconds.
 WAKE_INTERVAL = 0.1
 # Seconds before a failed tick (runlog.maintain) is tried again.
 MAINTAIN_RETRY = 5.0
@@ -208,12 +208,20 @@ class Worker:
             self._on_notice(notice.channel, notice.payload)
 
     def _round_allowed(self, kind: str) -> bool:
-        """True at most once per WAKE_INTERVAL for each kind of round, however often woken."""
+        """True at most once per WAKE_INTERVAL for each kind of round that finds nothing.
+
+        A round that found work (``_productive``) allows the next at once, so
+        genuine wake-ups keep their latency; forged ones find nothing.
+        """
         now = time.monotonic()
         if now < self._not_before[kind]:
             return False
         self._not_before[kind] = now + WAKE_INTERVAL
         return True
+
+    def _productive(self, kind: str) -> None:
+        """The round found work: the next notification may start another at once."""
+        self._not_before[kind] = 0.0
 
     def _on_notice(self, channel: str, payload: str) -> None:
         """Take a notification as a hint: it may wake the worker, never tell it what to do.
@@ -246,6 +254,8 @@ class Worker:
                 return
             runs = self.runlog.claim_runs(self.worker_id, self._types, free)
             self.observer.claimed(len(runs))
+            if runs:
+                self._productive("claim")
             for run in runs:
                 self._start(run)
 
@@ -399,6 +409,8 @@ class Worker:
                 self.worker_id, self._prewarm_types, max_claims=self.concurrency
             )
             self._prewarm_due = len(claimed) == self.concurrency  # more may wait
+            if claimed:
+                self._productive("prewarm")
             for org_id, integration_type, slot in claimed:
                 handler = self.app.handlers[integration_type]
                 context = PrewarmContext(org_id, integration_type, slot)
@@ -415,6 +427,7 @@ class Worker:
             for alert in self.runlog.recent_alerts(self._last_alert_id):
                 _log_alert(alert)
                 self._last_alert_id = int(alert["id"])
+                self._productive("alerts")
 
     def _run_prewarm(self, handler: Handler, context: PrewarmContext) -> None:
         assert handler.prewarm is not None
