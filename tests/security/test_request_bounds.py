@@ -33,9 +33,7 @@ def test_500_requests_by_a_reader_queue_one_run_per_integration(
     dsn: str, conn: Conn, login_role: Callable[[str], str], tenant: Conn
 ) -> None:
     ids = {
-        tenant.execute(
-            "SELECT (runlog.request_sync(%s, %s)).id", [HOME, kind]
-        ).fetchone()
+        tenant.execute("SELECT (runlog.request_sync(%s, %s)).id", [HOME, kind]).fetchone()
         for _ in range(250)
         for kind in ("xledger", "visma")
     }

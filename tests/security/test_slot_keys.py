@@ -33,19 +33,20 @@ def test_a_reader_may_not_choose_an_idempotency_key(
     conn: Conn, runlog: RunLog, tenant: Conn
 ) -> None:
     schedule_both(runlog, conn)
-    key = "SELECT runlog.slot_key(runlog.current_org_id(), 'xledger', %s)"
-    squat = f"SELECT runlog.request_sync(runlog.current_org_id(), 'xledger', idempotency_key => ({key}))"
-    assert sqlstate_of(tenant, squat, SLOT) == "42501"
-    assert sqlstate_of(tenant, "SELECT runlog.request_sync(%s, 'xledger', 'manual', NULL, 'k')", HOME) == (
-        "42501"
+    squat = (
+        "SELECT runlog.request_sync(runlog.current_org_id(), 'xledger', idempotency_key =>"
+        " runlog.slot_key(runlog.current_org_id(), 'xledger', %s))"
     )
+    assert sqlstate_of(tenant, squat, SLOT) == "42501"
+    keyed = "SELECT runlog.request_sync(%s, 'xledger', 'manual', NULL, 'k')"
+    assert sqlstate_of(tenant, keyed, HOME) == "42501"
     assert conn.execute("SELECT count(*) FROM runlog.sync_run_log").fetchone() == (0,)
 
 
 def test_a_key_held_by_an_open_transaction_delays_only_its_own_slot(
     admin_dsn: str, conn: Conn, runlog: RunLog
 ) -> None:
-    """An operator's (or any session's) uncommitted run with a slot's key: the other slots are enqueued."""
+    """An operator's uncommitted run holding a slot's key: the other slots are enqueued."""
     schedule_both(runlog, conn)
     with psycopg.connect(admin_dsn) as holder:
         holder.execute(

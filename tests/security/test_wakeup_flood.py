@@ -74,10 +74,12 @@ def test_a_notification_flood_is_debounced(
         # A genuine wake-up still claims at once (the next poll is 30 s away).
         runlog.request_sync(HOME, "xledger")
         wait_for(
-            lambda: conn.execute(
-                "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'succeeded'"
-            ).fetchone()
-            == (1,),
+            lambda: (
+                conn.execute(
+                    "SELECT count(*) FROM runlog.sync_run_log WHERE status = 'succeeded'"
+                ).fetchone()
+                == (1,)
+            ),
             5,
             "the requested run",
         )
