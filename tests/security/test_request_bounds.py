@@ -124,11 +124,11 @@ def test_a_reader_requests_only_integrations_its_organisation_schedules(
 ) -> None:
     """30,000 junk types would queue 30,000 runs no worker claims: each is refused."""
     before = all_runs(conn)
-    for kind in ("junk-1", "junk-2", "xledger2"):
+    for kind in ("junk_1", "junk_2", "xledger2"):
         assert sqlstate_of(tenant, "SELECT runlog.request_sync(%s, %s)", HOME, kind) == "42501"
     with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
-        tenant.execute("SELECT runlog.request_sync(%s, 'junk-3')", [HOME])
-    assert "has no schedule for integration 'junk-3'" in str(refused.value)
+        tenant.execute("SELECT runlog.request_sync(%s, 'junk_3')", [HOME])
+    assert "has no schedule for integration 'junk_3'" in str(refused.value)
     assert refused.value.diag.message_hint is not None
     assert "set_schedule" in refused.value.diag.message_hint
     assert all_runs(conn) == before
