@@ -32,6 +32,7 @@ from pyrunlog.models import RunStatus, SyncRun
 from pyrunlog.observability.probes import WorkerObserver
 from pyrunlog.repository import RunLog
 from pyrunlog.sanitize import describe_exception
+from pyrunlog.wakeups import WakeBudget
 from pyrunlog.wording import count_of
 
 log = logging.getLogger("pyrunlog.worker")
@@ -42,10 +43,6 @@ CHANNELS = ("runlog_queued", "runlog_prewarm", "runlog_alert")
 ALERT_KINDS = ("drift", "health")
 # Payloads the database sends are an integration type or an alert kind.
 MAX_PAYLOAD = 100
-# Notifications are hints anyone can send: however many arrive, a worker runs
-# at most one round of each kind (claim_runs, claim_prewarms, recent_alerts)
-# that finds nothing per this many seconds.
-WAKE_INTERVAL = 0.1
 # Seconds before a failed tick (runlog.maintain) is tried again.
 MAINTAIN_RETRY = 5.0
 
@@ -112,7 +109,9 @@ class Worker:
         self._next_tick = 0.0
         self._next_poll = 0.0
         self._wake = True
-        self._not_before = {"claim": 0.0, "prewarm": 0.0, "alerts": 0.0}
+        # Notifications are hints anyone can send: rounds started by them are
+        # budgeted per kind (pyrunlog.wakeups).
+        self._budgets = {kind: WakeBudget() for kind in ("claim", "prewarm", "alerts")}
         self._next_prune = 0.0
         self.runs_done = 0
         self.observer = WorkerObserver()  # metrics and probes (pyrunlog.observability)
@@ -158,7 +157,7 @@ class Worker:
                         self._prewarms()
                         self._alerts()
                         due = self._wake or time.monotonic() >= self._next_poll
-                        if due and self._round_allowed("claim"):
+                        if due and self._budgets["claim"].take():
                             self._wake = False
                             self._next_poll = time.monotonic() + self.poll_interval
                             with _unless_offline("claiming runs"):
@@ -188,7 +187,7 @@ class Worker:
         if self.tick:
             timeout = max(0.01, min(timeout, self._next_tick - now))
         pending = [
-            self._not_before[kind]
+            self._budgets[kind].seconds_until_next()
             for kind, due in (
                 ("claim", self._wake),
                 ("prewarm", self._prewarm_due and bool(self._prewarm_types)),
@@ -196,8 +195,8 @@ class Worker:
             )
             if due
         ]
-        if pending:  # a hint arrived during the last round's interval: act on it then
-            timeout = max(0.01, min(timeout, min(pending) - now))
+        if pending:  # a hint waits for its budget: act on it as soon as there is one
+            timeout = max(0.01, min(timeout, min(pending)))
         if listener is None:
             self._stopping.wait(timeout)
             return
@@ -206,22 +205,6 @@ class Worker:
         notices += listener.notifies(timeout=0)  # what else arrived meanwhile
         for notice in notices:
             self._on_notice(notice.channel, notice.payload)
-
-    def _round_allowed(self, kind: str) -> bool:
-        """True at most once per WAKE_INTERVAL for each kind of round that finds nothing.
-
-        A round that found work (``_productive``) allows the next at once, so
-        genuine wake-ups keep their latency; forged ones find nothing.
-        """
-        now = time.monotonic()
-        if now < self._not_before[kind]:
-            return False
-        self._not_before[kind] = now + WAKE_INTERVAL
-        return True
-
-    def _productive(self, kind: str) -> None:
-        """The round found work: the next notification may start another at once."""
-        self._not_before[kind] = 0.0
 
     def _on_notice(self, channel: str, payload: str) -> None:
         """Take a notification as a hint: it may wake the worker, never tell it what to do.
@@ -255,7 +238,7 @@ class Worker:
             runs = self.runlog.claim_runs(self.worker_id, self._types, free)
             self.observer.claimed(len(runs))
             if runs:
-                self._productive("claim")
+                self._budgets["claim"].found_work()
             for run in runs:
                 self._start(run)
 
@@ -288,9 +271,10 @@ class Worker:
             if claimed is None:
                 break
             self.observer.claimed(1)
+            self._budgets["claim"].found_work()
             active = self._register(claimed, threading.current_thread())
         if not self._stopping.is_set():
-            with contextlib.suppress(psycopg.Error):
+            with contextlib.suppress(psycopg.Error, RunLogError):
                 self._fill()  # a slot is free: take what is queued
 
     def _call(self, active: _Active) -> tuple[RunStatus, str | None]:
@@ -400,7 +384,7 @@ class Worker:
             return
         if not self._prewarm_due and time.monotonic() < self._next_prewarm_poll:
             return
-        if not self._round_allowed("prewarm"):
+        if not self._budgets["prewarm"].take():
             return
         self._prewarm_due = False
         self._next_prewarm_poll = time.monotonic() + self.poll_interval
@@ -410,7 +394,7 @@ class Worker:
             )
             self._prewarm_due = len(claimed) == self.concurrency  # more may wait
             if claimed:
-                self._productive("prewarm")
+                self._budgets["prewarm"].found_work()
             for org_id, integration_type, slot in claimed:
                 handler = self.app.handlers[integration_type]
                 context = PrewarmContext(org_id, integration_type, slot)
@@ -420,14 +404,14 @@ class Worker:
 
     def _alerts(self) -> None:
         """Log the alerts the database raised since the last one this worker logged."""
-        if not self._alerts_due or not self._round_allowed("alerts"):
+        if not self._alerts_due or not self._budgets["alerts"].take():
             return
         self._alerts_due = False
         with _unless_offline("reading alerts"):
             for alert in self.runlog.recent_alerts(self._last_alert_id):
                 _log_alert(alert)
                 self._last_alert_id = int(alert["id"])
-                self._productive("alerts")
+                self._budgets["alerts"].found_work()
 
     def _run_prewarm(self, handler: Handler, context: PrewarmContext) -> None:
         assert handler.prewarm is not None

@@ -1,4 +1,4 @@
-"""A flood of forged notifications wakes a worker at most ten times a second."""
+"""A flood of forged notifications makes a worker ask the database at most ten times a second."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from pyrunlog import RunLog
 from pyrunlog.app import App, PrewarmContext, SyncContext
-from pyrunlog.worker import WAKE_INTERVAL, Worker
+from pyrunlog.wakeups import BURST, ROUNDS_PER_SECOND, WakeBudget
+from pyrunlog.worker import Worker
 from tests.helpers import Conn, connect_as
 from tests.security.conftest import HOME
 from tests.worker.conftest import wait_for
@@ -67,7 +70,7 @@ def test_a_notification_flood_is_debounced(
                 sent += 1
             elapsed = time.monotonic() - started
         assert sent >= 400, "the flood was a flood"
-        bound = elapsed / WAKE_INTERVAL + 3
+        bound = BURST + elapsed * ROUNDS_PER_SECOND + 1
         for name in ROUNDS:
             rounds = calls[name] - before[name]
             assert 1 <= rounds <= bound, f"{name}: {rounds} calls for {sent} notifications"
@@ -86,3 +89,15 @@ def test_a_notification_flood_is_debounced(
     finally:
         worker.stop()
         thread.join(timeout=10)
+
+
+def test_the_budget_refills_at_its_rate_and_with_work_found() -> None:
+    now = [0.0]
+    budget = WakeBudget(rate=10.0, burst=2.0, clock=lambda: now[0])
+    assert [budget.take() for _ in range(3)] == [True, True, False]
+    assert budget.seconds_until_next() == pytest.approx(0.1)
+    now[0] += 0.1
+    assert budget.take()
+    assert not budget.take()
+    budget.found_work()  # a genuine wake-up found a run: the next may come at once
+    assert budget.take()
