@@ -85,9 +85,13 @@ def ping_app(api: FakeApi, kinds: tuple[str, ...] = ("xledger", "dynamics_365", 
 
 
 @pytest.fixture
-def workers(worker_dsn: str, api: FakeApi) -> Iterator[list[Worker]]:
-    """5 workers (not running their loops: the test drives their health checks)."""
-    made = [Worker(worker_dsn, ping_app(api), concurrency=4, worker_id=f"w{i}") for i in range(5)]
+def workers(admin_dsn: str, api: FakeApi) -> Iterator[list[Worker]]:
+    """5 workers (not running their loops: the test drives their health checks).
+
+    They log in as runlog_admin: the simulation chooses the time of each claim
+    (claim_health_checks_at), which a runlog_worker login may not.
+    """
+    made = [Worker(admin_dsn, ping_app(api), concurrency=4, worker_id=f"w{i}") for i in range(5)]
     yield made
     for worker in made:
         worker.runlog.close()
@@ -187,8 +191,9 @@ def test_a_mode_switch_stops_checks_already_due(
 
 
 def test_a_hanging_health_check_is_cut_off_and_counts_as_failure(
-    worker_dsn: str, runlog: RunLog, watch: Watch
+    admin_dsn: str, runlog: RunLog, watch: Watch
 ) -> None:
+    """As runlog_admin: the check is claimed at the simulated T0 (claim_health_checks_at)."""
     release = threading.Event()
     app = App()
 
@@ -196,7 +201,7 @@ def test_a_hanging_health_check_is_cut_off_and_counts_as_failure(
         release.wait(30)
 
     app.handler("xledger", health_check=hang, health_timeout=0.3)(lambda ctx: None)
-    worker = Worker(worker_dsn, app)
+    worker = Worker(admin_dsn, app)
     try:
         watch(ORG_A, "xledger")
         started = time.monotonic()
