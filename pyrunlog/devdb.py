@@ -38,7 +38,10 @@ ENV_NAMES = {
     "admin": ("PYRUNLOG_DSN", "runlog_admin: schedules, cron install, trigger, status"),
     "owner": ("PYRUNLOG_OWNER_DSN", "superuser that owns the schema: migrate"),
     "worker": ("PYRUNLOG_WORKER_DSN", "runlog_worker: pyrunlog worker"),
-    "reader": ("PYRUNLOG_READER_DSN", "runlog_reader: one organisation's runs"),
+    "reader": (
+        "PYRUNLOG_READER_DSN",
+        "runlog_reader, unbound: the runs of the organisation its claim names",
+    ),
 }
 """The variable each login's DSN is exported as, and what it is for."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,7 @@ from psycopg.conninfo import make_conninfo
 
 from pyrunlog.errors import MigrationError
 from pyrunlog.migration_lock import MigrationLock
+from pyrunlog.migration_retry import run_with_lock_retries
 
 FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 REPEATABLE_NAME = re.compile(r"^[a-z0-9_]+\.sql$")
@@ -145,14 +147,24 @@ def _migrate(
                 if applied[migration.version] is None:  # applied by psql: adopt it
                     _record(conn, migration)
                 continue
-            with conn.transaction():
-                conn.execute(migration.sql.encode())
-                _record(conn, migration)
+            run_with_lock_retries(
+                conn, _dsn_of(conn), migration.path.name, _applier(conn, migration)
+            )
             done.append(migration.version)
             if lock.upgrade():  # the lock table exists now: another migrator may have run
                 applied = _applied(conn)
         _apply_repeatables(conn, scripts)
         return done
+
+
+def _applier(conn: psycopg.Connection[Any], migration: Migration) -> Callable[[], None]:
+    """Apply one migration and record it (inside the caller's transaction)."""
+
+    def apply() -> None:
+        conn.execute(migration.sql.encode())
+        _record(conn, migration)
+
+    return apply
 
 
 def _dsn_of(conn: psycopg.Connection[Any]) -> str:
@@ -170,12 +182,15 @@ def _apply_repeatables(conn: psycopg.Connection[Any], scripts: list[Repeatable])
     grants = scripts[-1]
     if grants not in changed:
         changed.append(grants)  # a new or replaced function needs its grants again
-    with conn.transaction():
+
+    def apply() -> None:
         # Function bodies may name functions applied later in the same batch.
         conn.execute("SET LOCAL check_function_bodies = off")
         for script in changed:
             try:
                 conn.execute(script.sql.encode())
+            except psycopg.errors.LockNotAvailable:
+                raise  # retried by run_with_lock_retries
             except psycopg.Error as exc:
                 raise MigrationError(f"{script.key}: {exc}") from exc
             conn.execute(
@@ -184,6 +199,8 @@ def _apply_repeatables(conn: psycopg.Connection[Any], scripts: list[Repeatable])
                 " SET checksum = excluded.checksum, applied_at = pg_catalog.now()",
                 [script.key, script.checksum],
             )
+
+    run_with_lock_retries(conn, _dsn_of(conn), "the functions, views and grants", apply)
 
 
 def _applied(conn: psycopg.Connection[Any]) -> dict[int, str | None]:

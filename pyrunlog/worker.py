@@ -27,12 +27,13 @@ from typing import Any
 import psycopg
 
 from pyrunlog.app import App, Handler, HealthContext, PrewarmContext, SyncCancelled, SyncContext
-from pyrunlog.errors import NotRunning
+from pyrunlog.errors import NotRunning, RunLogError
 from pyrunlog.failures import TransientError, failure_type_of, retry_after_of
 from pyrunlog.models import RunStatus, SyncRun
 from pyrunlog.observability.probes import WorkerObserver
 from pyrunlog.repository import RunLog
 from pyrunlog.sanitize import describe_exception
+from pyrunlog.wakeups import WakeBudget
 from pyrunlog.wording import count_of
 
 log = logging.getLogger("pyrunlog.worker")
@@ -43,6 +44,8 @@ CHANNELS = ("runlog_queued", "runlog_prewarm", "runlog_alert")
 ALERT_KINDS = ("drift", "health")
 # Payloads the database sends are an integration type or an alert kind.
 MAX_PAYLOAD = 100
+# Seconds before a failed tick (runlog.maintain) is tried again.
+MAINTAIN_RETRY = 5.0
 
 
 @dataclass
@@ -108,6 +111,9 @@ class Worker:
         self._next_tick = 0.0
         self._next_poll = 0.0
         self._wake = True
+        # Notifications are hints anyone can send: rounds started by them are
+        # budgeted per kind (pyrunlog.wakeups).
+        self._budgets = {kind: WakeBudget() for kind in ("claim", "prewarm", "alerts")}
         self._next_prune = 0.0
         self.runs_done = 0
         self.observer = WorkerObserver()  # metrics and probes (pyrunlog.observability)
@@ -152,10 +158,12 @@ class Worker:
                         self._health()
                         self._prewarms()
                         self._alerts()
-                        if self._wake or time.monotonic() >= self._next_poll:
+                        due = self._wake or time.monotonic() >= self._next_poll
+                        if due and self._budgets["claim"].take():
                             self._wake = False
                             self._next_poll = time.monotonic() + self.poll_interval
-                            self._fill()
+                            with _unless_offline("claiming runs"):
+                                self._fill()
                         self._wait(listener)
                         self.observer.loop_alive(listening=listener is not None or not self.listen)
             except psycopg.OperationalError as exc:
@@ -180,6 +188,17 @@ class Worker:
         timeout = max(0.01, min(1.0, self._next_poll - now))
         if self.tick:
             timeout = max(0.01, min(timeout, self._next_tick - now))
+        pending = [
+            self._budgets[kind].seconds_until_next()
+            for kind, due in (
+                ("claim", self._wake),
+                ("prewarm", self._prewarm_due and bool(self._prewarm_types)),
+                ("alerts", self._alerts_due),
+            )
+            if due
+        ]
+        if pending:  # a hint waits for its budget: act on it as soon as there is one
+            timeout = max(0.01, min(timeout, min(pending)))
         if listener is None:
             self._stopping.wait(timeout)
             return
@@ -220,6 +239,8 @@ class Worker:
                 return
             runs = self.runlog.claim_runs(self.worker_id, self._types, free)
             self.observer.claimed(len(runs))
+            if runs:
+                self._budgets["claim"].found_work()
             for run in runs:
                 self._start(run)
 
@@ -254,9 +275,10 @@ class Worker:
             if claimed is None:
                 break
             self.observer.claimed(1)
+            self._budgets["claim"].found_work()
             active = self._register(claimed, threading.current_thread())
         if not self._stopping.is_set():
-            with contextlib.suppress(psycopg.Error):
+            with contextlib.suppress(psycopg.Error, RunLogError):
                 self._fill()  # a slot is free: take what is queued
 
     def _call(self, active: _Active) -> tuple[RunStatus, str | None, Exception | None]:
@@ -401,6 +423,8 @@ class Worker:
             return
         if not self._prewarm_due and time.monotonic() < self._next_prewarm_poll:
             return
+        if not self._budgets["prewarm"].take():
+            return
         self._prewarm_due = False
         self._next_prewarm_poll = time.monotonic() + self.poll_interval
         with _unless_offline("claiming pre-warms"):
@@ -408,6 +432,8 @@ class Worker:
                 self.worker_id, self._prewarm_types, max_claims=self.concurrency
             )
             self._prewarm_due = len(claimed) == self.concurrency  # more may wait
+            if claimed:
+                self._budgets["prewarm"].found_work()
             for org_id, integration_type, slot in claimed:
                 handler = self.app.handlers[integration_type]
                 context = PrewarmContext(org_id, integration_type, slot)
@@ -417,13 +443,14 @@ class Worker:
 
     def _alerts(self) -> None:
         """Log the alerts the database raised since the last one this worker logged."""
-        if not self._alerts_due:
+        if not self._alerts_due or not self._budgets["alerts"].take():
             return
         self._alerts_due = False
         with _unless_offline("reading alerts"):
             for alert in self.runlog.recent_alerts(self._last_alert_id):
                 _log_alert(alert)
                 self._last_alert_id = int(alert["id"])
+                self._budgets["alerts"].found_work()
 
     def _run_prewarm(self, handler: Handler, context: PrewarmContext) -> None:
         assert handler.prewarm is not None
@@ -448,14 +475,19 @@ class Worker:
     def _maintain(self) -> None:
         if not self.tick or time.monotonic() < self._next_tick:
             return
-        result = self.runlog.maintain(self.worker_id)
-        if result and result.get("enqueued"):
-            log.info("tick enqueued %s runs", result["enqueued"])
-        # the next minute boundary
-        self._next_tick = time.monotonic() + 60.0 - (time.time() % 60.0) + 0.05
+        # A failed tick (a lock held past lock_timeout, say) is tried again soon;
+        # slots are not lost meanwhile (catch-up).
+        self._next_tick = time.monotonic() + MAINTAIN_RETRY
+        with _unless_offline("tick (runlog.maintain)"):
+            result = self.runlog.maintain(self.worker_id)
+            if result and result.get("enqueued"):
+                log.info("tick enqueued %s runs", result["enqueued"])
+            # the next minute boundary
+            self._next_tick = time.monotonic() + 60.0 - (time.time() % 60.0) + 0.05
         if time.monotonic() >= self._next_prune:
-            self.runlog.maintain_retention(self.worker_id)
-            self._next_prune = time.monotonic() + timedelta(hours=24).total_seconds()
+            with _unless_offline("retention (runlog.maintain_retention)"):
+                self.runlog.maintain_retention(self.worker_id)
+                self._next_prune = time.monotonic() + timedelta(hours=24).total_seconds()
 
     # -- active health checks -------------------------------------------------------
 
@@ -519,12 +551,16 @@ def _call_with_timeout(handler: Handler, context: HealthContext) -> tuple[bool, 
 
 @contextlib.contextmanager
 def _unless_offline(doing: str) -> Iterator[None]:
-    """Log a database error as a warning; a lost connection goes on to the reconnect loop."""
+    """Log a database error as a warning; a lost connection goes on to the reconnect loop.
+
+    pyrunlog's own errors (LockTimeout, PermissionDenied...) are database
+    errors too: the worker logs them and carries on.
+    """
     try:
         yield
     except psycopg.OperationalError:
         raise
-    except psycopg.Error as exc:
+    except (psycopg.Error, RunLogError) as exc:
         log.warning("%s failed: %s", doing, exc)
 
 

@@ -9,7 +9,9 @@ AS $function$
     -- A login bound to one organisation is never an operator.
     SELECT
         NOT EXISTS (
-            SELECT FROM runlog.org_logins AS l WHERE l.login = pg_catalog.session_user()
+            SELECT FROM runlog.org_logins AS l WHERE l.login = (
+                SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = pg_catalog.session_user()
+            )
         )
         AND pg_catalog.pg_has_role(
             coalesce(

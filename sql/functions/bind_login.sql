@@ -30,8 +30,11 @@ BEGIN
             'Bind tenant logins that are members of runlog_reader only (not runlog_worker, runlog_admin or a superuser).'
         );
     END IF;
+    -- Rows of dropped roles bind nobody (OIDs are not reused by name); tidy them.
+    DELETE FROM runlog.org_logins AS l
+    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles AS r WHERE r.oid = l.login);
     INSERT INTO runlog.org_logins AS l (login, org_id)
-    VALUES (bind_login.login, bind_login.org_id)
+    VALUES (login_role.oid::regrole, bind_login.org_id)
     ON CONFLICT ON CONSTRAINT org_logins_pkey DO UPDATE
         SET org_id = excluded.org_id, bound_at = pg_catalog.now(), bound_by = excluded.bound_by
     RETURNING l.* INTO bound;
@@ -40,4 +43,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.bind_login(name, uuid) IS
-'Binds a LOGIN role (a tenant''s, member of runlog_reader) to one organisation: from its next statement on it reads and requests for that organisation only, whatever request.jwt.claims or SET ROLE it uses. Binding again moves it. Refuses operators and superusers (22023).';
+'Binds a LOGIN role (a tenant''s, member of runlog_reader) to one organisation: from its next statement on it reads and requests for that organisation only, whatever request.jwt.claims or SET ROLE it uses. Binding again moves it. The binding follows the role (by OID) through ALTER ROLE ... RENAME; a dropped role''s binding binds no later role of that name. Refuses operators and superusers (22023).';

@@ -14,7 +14,9 @@ BEGIN
     -- change it) acts for its organisation only, whatever claim it sets.
     SELECT l.org_id INTO bound
     FROM runlog.org_logins AS l
-    WHERE l.login = pg_catalog.session_user();
+    WHERE l.login = (
+                SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = pg_catalog.session_user()
+            );
     IF FOUND THEN
         RETURN bound;
     END IF;
@@ -28,7 +30,7 @@ BEGIN
     EXCEPTION WHEN invalid_text_representation THEN
         RAISE EXCEPTION 'request.jwt.claims is not valid: org_id must be a uuid in a JSON object'
             USING ERRCODE = '22023',
-                  DETAIL = pg_catalog.format('claims: %s', pg_catalog.left(claims, 200));
+                  DETAIL = pg_catalog.format('claims: %s', runlog._quote_value(claims));
     END;
 END
 $function$;

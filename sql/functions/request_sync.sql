@@ -30,6 +30,24 @@ BEGIN
                 USING ERRCODE = '42501',
                       HINT = 'Call request_sync(org_id, integration_type) without triggered_by and scheduled_for.';
         END IF;
+        -- Only operators choose keys: a reader's key could be a scheduled
+        -- slot's (runlog.slot_key), squatting it and stalling tick.
+        IF request_sync.idempotency_key IS NOT NULL THEN
+            RAISE EXCEPTION 'readers request manual runs without an idempotency key: keys are for operators'
+                USING ERRCODE = '42501',
+                      HINT = 'Call request_sync(org_id, integration_type); asking twice while the run is queued returns the same run.';
+        END IF;
+        -- A reader asks only for what its organisation syncs: integration
+        -- types nobody schedules would queue runs no worker ever claims.
+        IF NOT EXISTS (
+            SELECT FROM runlog.sync_schedule AS s
+            WHERE s.org_id = request_sync.org_id AND s.integration_type = request_sync.integration_type
+        ) THEN
+            RAISE EXCEPTION 'organisation % has no schedule for integration %',
+                request_sync.org_id, runlog._quote_value(request_sync.integration_type)
+                USING ERRCODE = '42501',
+                      HINT = 'Readers request syncs of scheduled integrations only; an operator adds the schedule with runlog.set_schedule.';
+        END IF;
         -- The gate's row lock serialises concurrent requests for this integration.
         INSERT INTO runlog.manual_request_gate AS g (org_id, integration_type)
         VALUES (request_sync.org_id, request_sync.integration_type)
@@ -58,4 +76,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.request_sync(uuid, text, text, timestamptz, text) IS
-'Queues a run (status queued) and notifies workers on channel runlog_queued (payload: the integration type). Readers request for their own organisation only, manual runs only (no triggered_by, no scheduled_for: 42501), and a request while a manual run of that integration is still queued returns that run instead of queueing another ("sync now" twice gives one sync). Operators may pass any trigger, slot and key. RL003 when the idempotency key is live.';
+'Queues a run (status queued) and notifies workers on channel runlog_queued (payload: the integration type). Readers request for their own organisation only, manual runs only (no triggered_by, no scheduled_for, no idempotency key: 42501), of integrations their organisation has a schedule for (enabled or not; 42501 otherwise), and a request while a manual run of that integration is still queued returns that run instead of queueing another ("sync now" twice gives one sync). Operators may pass any trigger, slot and key. RL003 when the idempotency key is live.';

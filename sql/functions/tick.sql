@@ -13,6 +13,7 @@ DECLARE
     enqueued integer;
     waited integer;
     busy_id bigint;
+    retried bigint [] := '{}';
     queued_kinds text [];
 BEGIN
     IF tick.at IS NULL OR NOT pg_catalog.isfinite(tick.at) THEN
@@ -33,18 +34,34 @@ BEGIN
         WHERE d.enabled AND d.next_slot <= tick.at
         FOR NO KEY UPDATE SKIP LOCKED
     ) AS s;
-    SELECT e.enqueued, e.kinds INTO enqueued, queued_kinds
-    FROM runlog._enqueue_due(taken, tick.at, config) AS e;
+    -- An open transaction that inserted a run with one of these slots' keys
+    -- (only operators choose keys) makes the INSERT wait for it. After a
+    -- second the set-based step is undone and every schedule is tried on its
+    -- own below, so one held key delays one slot, not every organisation's.
+    BEGIN
+        PERFORM pg_catalog.set_config('lock_timeout', '1s', true);
+        SELECT e.enqueued, e.kinds INTO enqueued, queued_kinds
+        FROM runlog._enqueue_due(taken, tick.at, config) AS e;
+    EXCEPTION WHEN lock_not_available THEN
+        enqueued := 0;
+        queued_kinds := '{}';
+        retried := taken;
+    END;
+    PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
 
     -- The few schedules an operator's open transaction holds (set_schedule,
-    -- enable/disable/delete): wait for each rather than skip it, because a
-    -- skipped slot is lost under catch-up latest and none. A schedule still
-    -- held after lock_timeout is left for the next tick, with a warning.
+    -- enable/disable/delete), or whose slot's key it holds: wait for each
+    -- rather than skip it, because a skipped slot is lost under catch-up
+    -- latest and none. A schedule still held after lock_timeout is left for
+    -- the next tick, with a warning.
     FOR busy_id IN
         SELECT d.id FROM runlog.sync_schedule AS d
         WHERE
             d.enabled AND d.next_slot <= tick.at
-            AND NOT EXISTS (SELECT FROM pg_catalog.unnest(taken) AS t (id) WHERE t.id = d.id)
+            AND (
+                NOT EXISTS (SELECT FROM pg_catalog.unnest(taken) AS t (id) WHERE t.id = d.id)
+                OR EXISTS (SELECT FROM pg_catalog.unnest(retried) AS t (id) WHERE t.id = d.id)
+            )
         ORDER BY d.id
     LOOP
         BEGIN
@@ -57,7 +74,7 @@ BEGIN
                 enqueued := enqueued + waited;
             END IF;
         EXCEPTION WHEN lock_not_available THEN
-            RAISE WARNING 'tick: schedule % stayed locked by another transaction; its slot waits for the next tick',
+            RAISE WARNING 'tick: schedule % (or a run with its slot''s key) stayed locked by another transaction; its slot waits for the next tick',
                 busy_id;
         END;
     END LOOP;
@@ -73,4 +90,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.tick(timestamptz, text) IS
-'Enqueues every slot that has come (status queued, triggered_by scheduler, idempotency key per slot) following each schedule''s catch-up policy, set-based; one tick at a time, waiting for schedule rows an open transaction holds instead of skipping them, so no slot is lost or enqueued twice. Returns the number of runs enqueued.';
+'Enqueues every slot that has come (status queued, triggered_by scheduler, idempotency key per slot) following each schedule''s catch-up policy, set-based; one tick at a time, waiting for schedule rows an open transaction holds instead of skipping them, so no slot is lost or enqueued twice; a schedule (or its slot''s idempotency key) another transaction holds past lock_timeout waits for the next tick with a warning, and the other schedules are enqueued. Returns the number of runs enqueued.';

@@ -7,7 +7,9 @@ SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
 BEGIN
-    DELETE FROM runlog.org_logins AS l WHERE l.login = unbind_login.login;
+    DELETE FROM runlog.org_logins AS l
+    USING pg_catalog.pg_roles AS r
+    WHERE r.rolname = unbind_login.login AND l.login = r.oid;
     RETURN FOUND;
 END
 $function$;

@@ -2,7 +2,7 @@
 --
 -- A tenant with a database login reaches the package through channels
 -- row-level security does not cover (issue 10, docs/security.md):
--- - runlog.org_logins binds a LOGIN role to one organisation by session_user,
+-- - runlog.org_logins binds a LOGIN role (by OID) to one organisation by session_user,
 --   so neither a claim nor SET ROLE can widen what it sees;
 -- - runlog.alert_log holds the drift and health alerts; NOTIFY runlog_alert
 --   carries only the alert kind and workers read the facts from here;
@@ -18,16 +18,36 @@
 -- psql -v ON_ERROR_STOP=1 -f leaves the catalog as the first run left it.
 
 CREATE TABLE IF NOT EXISTS runlog.org_logins (
-    login name PRIMARY KEY,
+    login regrole PRIMARY KEY,
     org_id uuid NOT NULL,
     bound_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     bound_by name NOT NULL DEFAULT session_user
 );
 
+-- Bindings are keyed by the role's OID (regrole), not its name: renaming a
+-- bound role keeps its binding, and a role created later under a dropped
+-- role's name is not bound. Databases that applied an earlier draft of this
+-- file (login name) are converted; bindings of roles that no longer exist go.
+DO $convert$
+BEGIN
+    IF EXISTS (
+        SELECT FROM pg_catalog.pg_attribute AS a
+        WHERE
+            a.attrelid = 'runlog.org_logins'::regclass AND a.attname = 'login'
+            AND a.atttypid = 'pg_catalog.name'::regtype
+    ) THEN
+        DELETE FROM runlog.org_logins AS l
+        WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles AS r WHERE r.rolname = l.login);
+        ALTER TABLE runlog.org_logins
+        ALTER COLUMN login TYPE regrole USING pg_catalog.quote_ident(login)::regrole;
+    END IF;
+END
+$convert$;
+
 COMMENT ON TABLE runlog.org_logins IS
 'LOGIN roles bound to one organisation: for such a session_user runlog.current_org_id() is this org_id whatever claim it sets. Changed only through runlog.bind_login and runlog.unbind_login (admins).';
 COMMENT ON COLUMN runlog.org_logins.login IS
-'The LOGIN role (session_user; SET ROLE does not change it).';
+'The LOGIN role (session_user; SET ROLE does not change it), by OID: a rename keeps the binding; a dropped role''s row binds no later role of that name (bind_login removes such rows).';
 COMMENT ON COLUMN runlog.org_logins.org_id IS
 'The only organisation this login acts for.';
 COMMENT ON COLUMN runlog.org_logins.bound_at IS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from collections.abc import Callable
 
 import psycopg
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 
 from pyrunlog import RunLog
 from pyrunlog.cli.main import cli
+from tests.conftest import Server
 from tests.helpers import Conn, connect_as, sqlstate_of
 from tests.security.conftest import HOME, VICTIM, victim_works
 
@@ -21,6 +23,7 @@ def both_work(runlog: RunLog) -> None:
     """Both organisations have runs, schedules, pre-warms, health and alerts."""
     victim_works(runlog)
     runlog.set_schedule(HOME, "xledger", "0 6 * * *")
+    runlog.set_schedule(HOME, "tripletex", "0 7 * * *")  # what the tenant may request
     run = runlog.start_run(HOME, "xledger")
     runlog.finish_run(run.id, "succeeded")
 
@@ -141,3 +144,47 @@ def test_the_cli_binds_and_unbinds_a_login(
     unbound = CliRunner().invoke(cli, ["login", "unbind", "--dsn", admin_dsn, login])
     assert unbound.exit_code == 0, unbound.output
     assert f"{login} is no longer bound" in unbound.output
+
+
+def test_a_renamed_login_stays_bound(
+    dsn: str, server: Server, admin_dsn: str, bound_login: Callable[..., str]
+) -> None:
+    """The superuser renames the role (as a DBA would): the binding follows it."""
+    login = bound_login(HOME)
+    renamed = f"{login}_renamed"
+    with server.admin() as superuser:
+        superuser.execute(f'ALTER ROLE "{login}" RENAME TO "{renamed}"')
+    try:
+        with connect_as(dsn, renamed, VICTIM) as tenant:
+            assert tenant.execute("SELECT runlog.current_org_id()").fetchone() == (HOME,)
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            rows = admin.execute("SELECT login::text, org_id FROM runlog.org_logins").fetchall()
+            assert rows == [(renamed, HOME)]
+    finally:
+        with server.admin() as superuser:
+            superuser.execute(f'ALTER ROLE "{renamed}" RENAME TO "{login}"')
+
+
+def test_a_role_created_under_a_dropped_bound_roles_name_is_not_bound(
+    dsn: str, server: Server, admin_dsn: str
+) -> None:
+    """The superuser drops and creates roles (only it may); the new role acts by its claim."""
+    name = f"login_{uuid.uuid4().hex[:10]}"
+    with server.admin() as superuser:
+        superuser.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE runlog_reader')
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute("SELECT runlog.bind_login(%s, %s)", [name, HOME])
+    with server.admin() as superuser:
+        superuser.execute(f'DROP ROLE "{name}"')
+        superuser.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE runlog_reader')
+    try:
+        with connect_as(dsn, name, VICTIM) as newcomer:
+            assert newcomer.execute("SELECT runlog.current_org_id()").fetchone() == (VICTIM,)
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            assert admin.execute("SELECT runlog.unbind_login(%s)", [name]).fetchone() == (False,)
+            admin.execute("SELECT runlog.bind_login(%s, %s)", [name, VICTIM])
+            rows = admin.execute("SELECT login::text, org_id FROM runlog.org_logins").fetchall()
+            assert rows == [(name, VICTIM)], "binding tidied the dropped role's row"
+    finally:
+        with server.admin() as superuser:
+            superuser.execute(f'DROP ROLE "{name}"')

@@ -56,3 +56,15 @@ def test_an_error_quotes_at_most_200_characters_of_the_input(
     assert "Q" * 201 not in text, f"{sql}: {len(text)} characters: {text[:300]}..."
     assert text.count("Q") <= 200, f"{sql} quotes {text.count('Q')} characters of the input"
     assert len(text) < 1000, text[:300]
+
+
+def test_a_bad_claim_is_echoed_as_briefly_as_any_other_value(reader_dsn: str) -> None:
+    """current_org_id quotes a claim through _quote_value: 80 characters, then its length."""
+    claim = '{"org_id": "' + "Q" * 3000 + '"}'
+    with psycopg.connect(reader_dsn, autocommit=True) as reader:
+        reader.execute("SELECT set_config('request.jwt.claims', %s, false)", [claim])
+        with pytest.raises(psycopg.Error) as info:
+            reader.execute("SELECT runlog.current_org_id()")
+    detail = info.value.diag.message_detail or ""
+    assert detail.count("Q") == 80 - len('{"org_id": "'), detail
+    assert f"({len(claim)} characters)" in detail

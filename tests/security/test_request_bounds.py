@@ -7,10 +7,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import psycopg
+import pytest
 
 from pyrunlog import RunLog
 from tests.helpers import Conn, all_runs, connect_as, sqlstate_of
 from tests.security.conftest import HOME, VICTIM
+
+
+@pytest.fixture(autouse=True)
+def scheduled(runlog: RunLog) -> None:
+    """Readers request syncs of integrations their organisation has a schedule for."""
+    for kind in ("xledger", "visma", "tripletex"):
+        runlog.set_schedule(HOME, kind, "0 3 * * *")
 
 
 def queued_manual(conn: Conn) -> dict[tuple[object, str], int]:
@@ -25,11 +33,8 @@ def test_500_requests_by_a_reader_queue_one_run_per_integration(
     dsn: str, conn: Conn, login_role: Callable[[str], str], tenant: Conn
 ) -> None:
     ids = {
-        tenant.execute(
-            "SELECT (runlog.request_sync(%s, %s, 'manual', NULL, %s)).id",
-            [HOME, kind, f"key-{i}" if i % 2 else None],
-        ).fetchone()
-        for i in range(250)
+        tenant.execute("SELECT (runlog.request_sync(%s, %s)).id", [HOME, kind]).fetchone()
+        for _ in range(250)
         for kind in ("xledger", "visma")
     }
     assert len(ids) == 2, "each repeated request returned the queued run"
@@ -78,6 +83,7 @@ def test_a_reader_cannot_backdate_or_pose_as_the_scheduler(conn: Conn, tenant: C
         (HOME, "xledger", "manual", later, None),
         (HOME, "xledger", "scheduler", None, None),
         (HOME, "xledger", "scheduler", backdated, "period-1"),
+        (HOME, "xledger", "manual", None, "period-1"),
     ):
         assert sqlstate_of(tenant, "SELECT runlog.request_sync(%s, %s, %s, %s, %s)", *args) == (
             "42501"
@@ -111,3 +117,18 @@ def test_operators_keep_the_full_function(admin_dsn: str, conn: Conn) -> None:
         "SELECT triggered_by, scheduled_for IS NOT NULL FROM runlog.sync_run_log ORDER BY id"
     ).fetchall()
     assert rows == [("scheduler", True), ("scheduler", True), ("manual", False), ("manual", False)]
+
+
+def test_a_reader_requests_only_integrations_its_organisation_schedules(
+    conn: Conn, tenant: Conn
+) -> None:
+    """30,000 junk types would queue 30,000 runs no worker claims: each is refused."""
+    before = all_runs(conn)
+    for kind in ("junk_1", "junk_2", "xledger2"):
+        assert sqlstate_of(tenant, "SELECT runlog.request_sync(%s, %s)", HOME, kind) == "42501"
+    with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
+        tenant.execute("SELECT runlog.request_sync(%s, 'junk_3')", [HOME])
+    assert "has no schedule for integration 'junk_3'" in str(refused.value)
+    assert refused.value.diag.message_hint is not None
+    assert "set_schedule" in refused.value.diag.message_hint
+    assert all_runs(conn) == before

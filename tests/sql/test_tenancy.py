@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from pyrunlog import RunLog
 from tests.helpers import Conn, call, connect_as, sqlstate_of
 
 ORG_A = uuid.UUID("00000000-0000-4000-8000-00000000000a")
@@ -87,7 +88,10 @@ def test_reader_cannot_call_worker_functions(reader: Conn, sql: str) -> None:
     assert sqlstate_of(reader, sql) == "42501"
 
 
-def test_reader_may_request_a_sync_for_its_own_organisation_only(reader: Conn, conn: Conn) -> None:
+def test_reader_may_request_a_sync_for_its_own_organisation_only(
+    reader: Conn, conn: Conn, runlog: RunLog
+) -> None:
+    runlog.set_schedule(ORG_A, "visma", "0 6 * * *")  # readers request scheduled integrations
     own = reader.execute("SELECT (runlog.request_sync(%s, 'visma')).status", [ORG_A]).fetchone()
     assert own == ("queued",)
     before = conn.execute("SELECT count(*) FROM runlog.sync_run_log").fetchone()

@@ -1,0 +1,91 @@
+"""A tenant cannot squat a scheduled slot's idempotency key, and no held key stops tick for all."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+
+from pyrunlog import RunLog
+from tests.helpers import Conn, connect_as, sqlstate_of
+from tests.security.conftest import HOME, VICTIM
+
+SLOT = datetime(2026, 11, 29, 6, 0, tzinfo=timezone.utc)
+
+
+def scheduled_slots(conn: Conn) -> set[tuple[object, datetime]]:
+    rows = conn.execute(
+        "SELECT org_id, scheduled_for FROM runlog.sync_run_log WHERE triggered_by = 'scheduler'"
+    ).fetchall()
+    return {(org, slot) for org, slot in rows}
+
+
+def schedule_both(runlog: RunLog, conn: Conn) -> None:
+    """Both organisations sync xledger hourly; their next slot is SLOT."""
+    for org in (HOME, VICTIM):
+        runlog.set_schedule(org, "xledger", "0 * * * *")
+    conn.execute("UPDATE runlog.sync_schedule SET next_slot = %s", [SLOT])
+
+
+def test_a_reader_may_not_choose_an_idempotency_key(
+    conn: Conn, runlog: RunLog, tenant: Conn
+) -> None:
+    schedule_both(runlog, conn)
+    squat = (
+        "SELECT runlog.request_sync(runlog.current_org_id(), 'xledger', idempotency_key =>"
+        " runlog.slot_key(runlog.current_org_id(), 'xledger', %s))"
+    )
+    assert sqlstate_of(tenant, squat, SLOT) == "42501"
+    keyed = "SELECT runlog.request_sync(%s, 'xledger', 'manual', NULL, 'k')"
+    assert sqlstate_of(tenant, keyed, HOME) == "42501"
+    assert conn.execute("SELECT count(*) FROM runlog.sync_run_log").fetchone() == (0,)
+
+
+def test_a_key_held_by_an_open_transaction_delays_only_its_own_slot(
+    admin_dsn: str, conn: Conn, runlog: RunLog
+) -> None:
+    """An operator's uncommitted run holding a slot's key: the other slots are enqueued."""
+    schedule_both(runlog, conn)
+    with psycopg.connect(admin_dsn) as holder:
+        holder.execute(
+            "SELECT runlog.request_sync(%s, 'xledger', 'manual', NULL,"
+            " runlog.slot_key(%s, 'xledger', %s))",
+            [HOME, HOME, SLOT],
+        )
+        done: list[int] = []
+        errors: list[BaseException] = []
+
+        def tick() -> None:
+            try:
+                done.append(runlog.tick(SLOT + timedelta(minutes=1)))
+            except BaseException as exc:
+                errors.append(exc)
+
+        thread = threading.Thread(target=tick)
+        thread.start()
+        thread.join(timeout=30)
+        assert errors == []
+        assert done == [1], "the victim's slot was enqueued while HOME's key is held"
+        assert scheduled_slots(conn) == {(VICTIM, SLOT)}
+        holder.rollback()
+    assert runlog.tick(SLOT + timedelta(minutes=2)) == 1, "the held slot comes on the next tick"
+    assert scheduled_slots(conn) == {(VICTIM, SLOT), (HOME, SLOT)}
+
+
+def test_the_attack_as_reported(
+    dsn: str, conn: Conn, runlog: RunLog, login_role: Callable[[str], str]
+) -> None:
+    """A reader's open transaction beside tick: other organisations' slots are enqueued."""
+    schedule_both(runlog, conn)
+    with connect_as(dsn, login_role("runlog_reader"), HOME) as reader:
+        reader.execute("BEGIN")
+        sqlstate_of(
+            reader,
+            "SELECT runlog.request_sync(runlog.current_org_id(), 'xledger',"
+            " idempotency_key => runlog.slot_key(runlog.current_org_id(), 'xledger', %s))",
+            SLOT,
+        )
+        assert runlog.tick(SLOT + timedelta(minutes=1)) >= 1
+        assert (VICTIM, SLOT) in scheduled_slots(conn)
