@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS runlog.retry_counters (
 
 COMMENT ON TABLE runlog.retry_counters IS
 'Retry decisions since migration 0010 (counters start at 0 then), by integration_type, decision and failure_type: retries scheduled (decision retry) and periods gone dead (the other decisions). A Prometheus counter that prune() does not lower. Written by trigger only.';
+COMMENT ON COLUMN runlog.retry_counters.integration_type IS 'The integration type of the attempt.';
 COMMENT ON COLUMN runlog.retry_counters.decision IS
 'The attempt''s retry_decision: retry, or why its period died (exhausted, not_retryable, window_closed); no_period is not counted.';
 COMMENT ON COLUMN runlog.retry_counters.failure_type IS

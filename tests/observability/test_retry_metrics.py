@@ -1,4 +1,4 @@
-"""runlog.metrics() for retries: retries scheduled, dead periods, pending retries, holds, auto-pause.
+"""runlog.metrics() for retries: retries scheduled, dead periods, pending retries, holds, pauses.
 
 Every call goes through LOGIN roles holding one documented role (worker, admin,
 monitor). The superuser ``conn`` only moves the test's clock (run_after,
@@ -13,21 +13,10 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from pyrunlog.observability.sql_metrics import MetricRow, read_metrics
 from tests.helpers import Conn
+from tests.observability.test_metrics_sql import metrics, value
 
 ORG = uuid.UUID("00000000-0000-4000-8000-0000000000b1")
-
-
-def metrics(monitor_dsn: str) -> list[MetricRow]:
-    with psycopg.connect(monitor_dsn) as conn:
-        return read_metrics(conn)
-
-
-def value(rows: list[MetricRow], name: str, **labels: str) -> float:
-    found = [r.value for r in rows if r.name == name and r.labels.items() >= labels.items()]
-    assert found, f"no series {name}{labels}"
-    return sum(found)
 
 
 @pytest.fixture
