@@ -63,11 +63,12 @@ EXECUTE FUNCTION runlog._count_retry_decision();
 COMMENT ON TRIGGER sync_run_log_count_retry_decision ON runlog.sync_run_log IS
 'Counts each retry decision (retry scheduled, period dead) in runlog.retry_counters, in the deciding transaction.';
 
+-- (integration_type, id): an index-only scan, no visit to the scattered heap rows.
 CREATE INDEX IF NOT EXISTS sync_run_log_dead_idx
-ON runlog.sync_run_log (integration_type)
+ON runlog.sync_run_log (integration_type, id)
 WHERE retry_decision IN ('exhausted', 'not_retryable', 'window_closed');
 COMMENT ON INDEX runlog.sync_run_log_dead_idx IS
-'Serves metrics(): attempts that ended their period (dead unless re-queued since).';
+'Serves metrics() by an index-only scan: attempts that ended their period (dead unless re-queued since).';
 
 CREATE INDEX IF NOT EXISTS sync_run_log_retry_of_idx
 ON runlog.sync_run_log (retry_of)
