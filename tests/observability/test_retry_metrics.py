@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from pyrunlog.observability.sql_metrics import read_metrics
 from tests.helpers import Conn
 from tests.observability.test_metrics_sql import metrics, value
 
@@ -161,3 +162,20 @@ def test_auto_paused_schedules_are_told_apart_from_paused_ones(
     admin.execute("SELECT runlog.resume_schedule(%s, 'xledger')", [ORG])
     rows = metrics(monitor_dsn)
     assert value(rows, "pyrunlog_schedules_auto_paused", integration_type="xledger") == 0
+
+
+def test_metrics_does_not_wait_for_a_failing_transaction(
+    worker: Conn, worker_dsn: str, monitor_dsn: str
+) -> None:
+    """A fail_run holding its retry counter row neither blocks metrics() nor shows early."""
+    fail(worker, start_period(worker, "p1"), "transient_error")
+    second = start_period(worker, "p2")
+    with psycopg.connect(worker_dsn) as open_tx:
+        fail(open_tx, second, "transient_error")
+        with psycopg.connect(monitor_dsn) as monitor:
+            rows = read_metrics(monitor, timeout_ms=2000)
+        assert value(rows, "pyrunlog_retries_scheduled_total", failure_type="transient_error") == 1
+        assert value(rows, "pyrunlog_retries_pending") == 1
+        open_tx.commit()
+    rows = metrics(monitor_dsn)
+    assert value(rows, "pyrunlog_retries_scheduled_total", failure_type="transient_error") == 2
