@@ -30,6 +30,7 @@ from pyrunlog.app import App, Handler, HealthContext, PrewarmContext, SyncCancel
 from pyrunlog.errors import NotRunning, RunLogError
 from pyrunlog.failures import TransientError, failure_type_of, retry_after_of
 from pyrunlog.models import RunStatus, SyncRun
+from pyrunlog.observability.logs import fields_of
 from pyrunlog.observability.probes import WorkerObserver
 from pyrunlog.repository import RunLog
 from pyrunlog.sanitize import describe_exception
@@ -290,12 +291,14 @@ class Worker:
             return RunStatus.CANCELLED, str(exc), None
         except Exception as exc:
             message = describe_exception(exc)
+            failure_type = failure_type_of(exc)
             log.info(
                 "run %s (%s) failed (%s): %s",
                 active.run.id,
                 active.run.integration_type,
-                failure_type_of(exc),
+                failure_type,
                 message,
+                extra=fields_of(active.run, failure_type=failure_type),
             )
             return RunStatus.FAILED, message, exc
         status = RunStatus.PARTIAL if context.progress.failed > 0 else RunStatus.SUCCEEDED
@@ -565,8 +568,13 @@ def _unless_offline(doing: str) -> Iterator[None]:
 
 
 def log_retry_decision(failed: SyncRun, retry: SyncRun | None) -> None:
-    """Log what fail_run decided: the retry and when, or why the period is dead."""
+    """Log what fail_run decided: the retry and when, or why the period is dead.
+
+    JSON lines carry the failed attempt's run_id, org_id, integration_type,
+    attempt and failure_type.
+    """
     what = f"run {failed.id} ({failed.integration_type}, attempt {failed.attempt})"
+    fields = fields_of(failed)
     if retry is not None:
         log.info(
             "%s failed (%s): retry as run %s (attempt %s) at %s",
@@ -575,9 +583,15 @@ def log_retry_decision(failed: SyncRun, retry: SyncRun | None) -> None:
             retry.id,
             retry.attempt,
             retry.run_after.isoformat() if retry.run_after else "once due",
+            extra=fields,
         )
     elif failed.retry_decision == "no_period":
-        log.info("%s failed (%s): not retried (a run without a period)", what, failed.failure_type)
+        log.info(
+            "%s failed (%s): not retried (a run without a period)",
+            what,
+            failed.failure_type,
+            extra=fields,
+        )
     else:
         log.warning(
             "%s failed (%s): period %s is dead because %s",
@@ -585,6 +599,7 @@ def log_retry_decision(failed: SyncRun, retry: SyncRun | None) -> None:
             failed.failure_type,
             failed.idempotency_key,
             DEAD_BECAUSE.get(failed.retry_decision or "", failed.retry_decision),
+            extra=fields,
         )
 
 

@@ -27,6 +27,7 @@ VALUES
     ('runlog._check_time_zone(text)',                                                                false, false, false),
     ('runlog._claim_health_checks(text, text[], timestamptz, integer)',                              false, false, false),
     ('runlog._count_finished_run()',                                                                 false, false, false),
+    ('runlog._count_retry_decision()',                                                               false, false, false),
     ('runlog._count_started_run()',                                                                  false, false, false),
     ('runlog._counts_problem(bigint, bigint)',                                                       false, false, false),
     ('runlog._cron_access_problem()',                                                                false, false, false),

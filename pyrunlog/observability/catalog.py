@@ -38,6 +38,28 @@ SQL_METRICS: tuple[MetricSpec, ...] = (
         " there is none). Kept in runlog.run_counters, so retention does not lower it.",
     ),
     MetricSpec(
+        "pyrunlog_retries_scheduled",
+        "counter",
+        ("integration_type", "failure_type"),
+        "Retries queued by the retry policy, by the failed attempt's failure type. Kept in"
+        " runlog.retry_counters (from migration 0010 on: it starts at 0 then).",
+    ),
+    MetricSpec(
+        "pyrunlog_periods_dead",
+        "counter",
+        ("integration_type", "reason"),
+        "Periods the retry policy gave up on, by reason (exhausted, not_retryable,"
+        " window_closed). Kept in runlog.retry_counters (from migration 0010 on: it starts"
+        " at 0 then).",
+    ),
+    MetricSpec(
+        "pyrunlog_dead_periods",
+        "gauge",
+        ("integration_type",),
+        "Periods dead now (in the log, not re-queued by retry_period): the retry policy gave"
+        " up on them. An operator's cancel_run is not counted (it decides no retry).",
+    ),
+    MetricSpec(
         "pyrunlog_start_drift_seconds",
         "histogram",
         ("integration_type",),
@@ -56,10 +78,18 @@ SQL_METRICS: tuple[MetricSpec, ...] = (
         "Runs queued or running now.",
     ),
     MetricSpec(
+        "pyrunlog_retries_pending",
+        "gauge",
+        ("integration_type",),
+        "Queued retries (attempt 2 or later) waiting for their run_after or a worker.",
+    ),
+    MetricSpec(
         "pyrunlog_oldest_ready_queued_age_seconds",
         "gauge",
         ("integration_type",),
-        "Age of the oldest queued run that is due (queue lag); 0 when none waits.",
+        "Age of the oldest queued run that is due (queue lag), measured from when it fell"
+        " due (a retry's run_after, else its slot, else when it was queued); a retry whose"
+        " run_after is still ahead is not ready. 0 when none waits.",
     ),
     MetricSpec(
         "pyrunlog_oldest_running_heartbeat_age_seconds",
@@ -78,6 +108,13 @@ SQL_METRICS: tuple[MetricSpec, ...] = (
         "gauge",
         ("integration_type",),
         "Paused (disabled) schedules: they enqueue nothing.",
+    ),
+    MetricSpec(
+        "pyrunlog_schedules_auto_paused",
+        "gauge",
+        ("integration_type",),
+        "Schedules paused automatically after dead periods in a row (paused_at set); also"
+        " counted in pyrunlog_schedules_paused.",
     ),
     MetricSpec(
         "pyrunlog_schedules_behind",
@@ -108,6 +145,13 @@ SQL_METRICS: tuple[MetricSpec, ...] = (
         "gauge",
         ("integration_type",),
         "Integrations (of all organisations) whose health is not known yet.",
+    ),
+    MetricSpec(
+        "pyrunlog_rate_limit_holds",
+        "gauge",
+        ("integration_type",),
+        "Integrations (of all organisations) held by a rate limit now: nothing of theirs is"
+        " claimed before held_until.",
     ),
     MetricSpec(
         "pyrunlog_workers_alive",

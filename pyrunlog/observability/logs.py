@@ -18,9 +18,8 @@ _run: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
 )
 
 
-@contextlib.contextmanager
-def run_fields(run: Any) -> Iterator[None]:
-    """Within the block (on this thread), JSON log lines carry the run's fields."""
+def fields_of(run: Any, **overrides: Any) -> dict[str, Any]:
+    """The run's log fields (RUN_FIELDS), for ``extra=`` of one log call; overrides win."""
     fields = {
         "run_id": getattr(run, "id", None),
         "org_id": getattr(run, "org_id", None),
@@ -28,7 +27,13 @@ def run_fields(run: Any) -> Iterator[None]:
         "attempt": getattr(run, "attempt", None),
         "failure_type": getattr(run, "failure_type", None),
     }
-    token = _run.set(fields)
+    return {**fields, **overrides}
+
+
+@contextlib.contextmanager
+def run_fields(run: Any) -> Iterator[None]:
+    """Within the block (on this thread), JSON log lines carry the run's fields."""
+    token = _run.set(fields_of(run))
     try:
         yield
     finally:

@@ -30,12 +30,20 @@ AS $function$
         GROUP BY c.integration_type, b.i
     ),
 
+    decisions AS (
+        SELECT c.integration_type, c.decision, c.failure_type, pg_catalog.sum(c.attempts) AS attempts
+        FROM runlog.retry_counters AS c
+        GROUP BY c.integration_type, c.decision, c.failure_type
+    ),
+
+    -- Ready: due (a retry at run_after, as the due index orders the queue).
     queued AS (
         SELECT
             r.integration_type,
             pg_catalog.count(*) AS runs,
-            pg_catalog.min(coalesce(r.scheduled_for, r.queued_at)) FILTER (
-                WHERE coalesce(r.scheduled_for, r.queued_at) <= pg_catalog.now()
+            pg_catalog.count(*) FILTER (WHERE r.retry_of IS NOT null) AS retries,
+            pg_catalog.min(coalesce(r.run_after, r.scheduled_for, r.queued_at)) FILTER (
+                WHERE coalesce(r.run_after, r.scheduled_for, r.queued_at) <= pg_catalog.now()
             ) AS oldest_ready
         FROM runlog.sync_run_log AS r
         WHERE r.status = 'queued'
@@ -56,9 +64,28 @@ AS $function$
         SELECT
             s.integration_type,
             pg_catalog.count(*) FILTER (WHERE s.enabled) AS enabled,
-            pg_catalog.count(*) FILTER (WHERE NOT s.enabled) AS paused
+            pg_catalog.count(*) FILTER (WHERE NOT s.enabled) AS paused,
+            pg_catalog.count(*) FILTER (WHERE NOT s.enabled AND s.paused_at IS NOT null) AS auto_paused
         FROM runlog.sync_schedule AS s
         GROUP BY s.integration_type
+    ),
+
+    -- Dead now: an attempt that ended its period and was not re-queued since
+    -- (partial indexes sync_run_log_dead_idx and sync_run_log_retry_of_idx).
+    dead AS (
+        SELECT d.integration_type, pg_catalog.count(*) AS periods
+        FROM runlog.sync_run_log AS d
+        WHERE
+            d.retry_decision IN ('exhausted', 'not_retryable', 'window_closed')
+            AND NOT EXISTS (SELECT FROM runlog.sync_run_log AS n WHERE n.retry_of = d.id)
+        GROUP BY d.integration_type
+    ),
+
+    holds AS (
+        SELECT h.integration_type, pg_catalog.count(*) AS holds
+        FROM runlog.integration_holds AS h
+        WHERE h.held_until > pg_catalog.now()
+        GROUP BY h.integration_type
     ),
 
     behind AS (
@@ -86,6 +113,22 @@ AS $function$
         SELECT schedules.integration_type FROM schedules
         UNION
         SELECT health.integration_type FROM health
+        UNION
+        SELECT decisions.integration_type FROM decisions
+        UNION
+        SELECT dead.integration_type FROM dead
+        UNION
+        SELECT holds.integration_type FROM holds
+    ),
+
+    failure_types (failure_type) AS (
+        VALUES
+        ('transient_error'), ('rate_limited'), ('auth_error'), ('config_error'), ('system_error'),
+        ('heartbeat_timeout')
+    ),
+
+    dead_reasons (reason) AS (
+        VALUES ('exhausted'), ('not_retryable'), ('window_closed')
     ),
 
     terminal (status) AS (
@@ -125,6 +168,40 @@ AS $function$
             AND f.status = s.status
             AND f.failure_type = 'none'
     )
+    -- Retries scheduled, by the failed attempt's failure type (0 for every type not seen).
+    UNION ALL
+    SELECT
+        'pyrunlog_retries_scheduled_total',
+        'counter',
+        pg_catalog.jsonb_build_object(
+            'integration_type', t.integration_type, 'failure_type', f.failure_type
+        ),
+        coalesce(d.attempts, 0)
+    FROM types AS t
+    CROSS JOIN failure_types AS f
+    LEFT JOIN decisions AS d
+        ON
+            t.integration_type = d.integration_type
+            AND d.decision = 'retry'
+            AND f.failure_type = d.failure_type
+    -- Periods gone dead, by why (the retry decision).
+    UNION ALL
+    SELECT
+        'pyrunlog_periods_dead_total',
+        'counter',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type, 'reason', r.reason),
+        coalesce((
+            SELECT pg_catalog.sum(d.attempts) FROM decisions AS d
+            WHERE d.integration_type = t.integration_type AND d.decision = r.reason
+        ), 0)
+    FROM types AS t CROSS JOIN dead_reasons AS r
+    UNION ALL
+    SELECT
+        'pyrunlog_dead_periods',
+        'gauge',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(d.periods, 0)
+    FROM types AS t LEFT JOIN dead AS d ON t.integration_type = d.integration_type
     -- Start drift of scheduled runs: a histogram (cumulative buckets, sum, count).
     UNION ALL
     SELECT
@@ -177,6 +254,13 @@ AS $function$
     FROM types AS t LEFT JOIN running AS r ON t.integration_type = r.integration_type
     UNION ALL
     SELECT
+        'pyrunlog_retries_pending',
+        'gauge',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(q.retries, 0)
+    FROM types AS t LEFT JOIN queued AS q ON t.integration_type = q.integration_type
+    UNION ALL
+    SELECT
         'pyrunlog_oldest_ready_queued_age_seconds',
         'gauge',
         pg_catalog.jsonb_build_object('integration_type', t.integration_type),
@@ -201,6 +285,13 @@ AS $function$
     LEFT JOIN schedules AS s ON t.integration_type = s.integration_type
     UNION ALL
     SELECT
+        'pyrunlog_schedules_auto_paused',
+        'gauge',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(s.auto_paused, 0)
+    FROM types AS t LEFT JOIN schedules AS s ON t.integration_type = s.integration_type
+    UNION ALL
+    SELECT
         'pyrunlog_schedules_behind',
         'gauge',
         pg_catalog.jsonb_build_object('integration_type', t.integration_type),
@@ -223,6 +314,13 @@ AS $function$
     FROM types AS t
     CROSS JOIN (VALUES ('unknown'), ('healthy'), ('unhealthy')) AS st (state)
     LEFT JOIN health AS h ON t.integration_type = h.integration_type AND st.state = h.state
+    UNION ALL
+    SELECT
+        'pyrunlog_rate_limit_holds',
+        'gauge',
+        pg_catalog.jsonb_build_object('integration_type', t.integration_type),
+        coalesce(h.holds, 0)
+    FROM types AS t LEFT JOIN holds AS h ON t.integration_type = h.integration_type
     -- Workers: distinct worker_id of running runs with a heartbeat within the timeout.
     UNION ALL
     SELECT
@@ -240,4 +338,4 @@ AS $function$
 $function$;
 
 COMMENT ON FUNCTION runlog.metrics() IS
-'Every pyrunlog metric as rows (name, kind, labels, value) for Prometheus: counters that survive retention, the live queue, schedules, the tick, API health and live workers. No organisation label; series of every known integration_type appear, as 0 when empty. See docs/observability.md.';
+'Every pyrunlog metric as rows (name, kind, labels, value) for Prometheus: counters that survive retention (runs finished, retries scheduled, periods gone dead, drift, cold starts), the live queue and pending retries, dead periods, schedules (auto-paused too), the tick, API health, rate-limit holds and live workers. No organisation label; series of every known integration_type appear, as 0 when empty. See docs/observability.md.';

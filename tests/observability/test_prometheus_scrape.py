@@ -95,6 +95,7 @@ def test_prometheus_scrapes_run_counters_and_drift(
             wait_for(base, "pyrunlog_exporter_up", 1)
             run_scheduled_syncs(conn, worker_dsn, late_minutes=[20, 8, 1])
             wait_for(base, 'sum(pyrunlog_runs_finished_total{integration_type="xledger"})', 3)
+            # finish_run(failed) is a system_error since retries: sum over failure_type
             wait_for(base, 'sum(pyrunlog_runs_finished_total{status="failed"})', 1)
             wait_for(base, "sum(pyrunlog_start_drift_seconds_count)", 3)
             wait_for(base, 'sum(pyrunlog_start_drift_seconds_bucket{le="300"})', 1)

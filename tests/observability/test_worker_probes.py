@@ -56,10 +56,15 @@ def test_worker_serves_probes_metrics_and_json_logs(worker_dsn: str, tmp_path: P
     assert found[("pyrunlog_worker_runs_in_flight", frozenset())] == 0
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     failed = [line for line in lines if "failed" in line["message"] and "run_id" in line]
-    assert len(failed) == 1, lines
-    assert failed[0]["org_id"] == str(ORG)
-    assert failed[0]["integration_type"] == "broken"
-    assert failed[0]["level"] == "info"
+    # the handler's failure, then the retry decision: both about attempt 1, a system_error
+    assert len(failed) == 2, lines
+    assert "retry as run" in failed[1]["message"]
+    for line in failed:
+        assert line["run_id"] == failed[0]["run_id"]
+        assert line["org_id"] == str(ORG)
+        assert line["integration_type"] == "broken"
+        assert (line["attempt"], line["failure_type"]) == (1, "system_error")
+        assert line["level"] == "info"
     assert all("run_id" not in line for line in lines if "serving" in line["message"])
 
 
