@@ -61,7 +61,7 @@ COMMENT ON COLUMN runlog.sync_run_log.attempt IS
 COMMENT ON COLUMN runlog.sync_run_log.retry_of IS
 'The previous attempt of the same period (NULL for attempt 1).';
 COMMENT ON COLUMN runlog.sync_run_log.counted_attempt IS
-'The attempt as counted against the retry policy''s max_attempts: rate-limited attempts do not count, and an operator''s retry_period starts again at 1.';
+'The attempt as counted against the retry policy''s max_attempts: rate-limited attempts do not count (up to 10 in a row), and an operator''s retry_period starts again at 1.';
 COMMENT ON COLUMN runlog.sync_run_log.run_after IS
 'A queued retry is not claimed before this time (the backoff or Retry-After).';
 COMMENT ON COLUMN runlog.sync_run_log.run_before IS
@@ -126,7 +126,7 @@ COMMENT ON COLUMN runlog.retry_policy.integration_type IS
 COMMENT ON COLUMN runlog.retry_policy.org_id IS
 'NULL: for every organisation; else an override for this organisation.';
 COMMENT ON COLUMN runlog.retry_policy.max_attempts IS
-'Counted attempts per period (rate-limited attempts are not counted); 1 means never retry.';
+'Counted attempts per period (rate-limited attempts are not counted, up to 10 in a row); 1 means never retry.';
 COMMENT ON COLUMN runlog.retry_policy.initial_delay IS
 'The delay before the second attempt.';
 COMMENT ON COLUMN runlog.retry_policy.backoff_factor IS
@@ -136,7 +136,7 @@ COMMENT ON COLUMN runlog.retry_policy.max_delay IS
 COMMENT ON COLUMN runlog.retry_policy.jitter IS
 'Each backoff delay is multiplied by a random factor in [1 - jitter, 1 + jitter].';
 COMMENT ON COLUMN runlog.retry_policy.max_retry_after IS
-'The cap of a server''s Retry-After: a rate-limited attempt waits min(Retry-After, this).';
+'The cap of a server''s Retry-After: a rate-limited attempt waits min(Retry-After, this), and at least initial_delay.';
 COMMENT ON COLUMN runlog.retry_policy.never_retry IS
 'Failure types that make a period dead at once.';
 COMMENT ON COLUMN runlog.retry_policy.retry_past_next_slot IS
