@@ -258,9 +258,14 @@ def check_runs(conn: Conn) -> list[Finding]:
     )
     late = _listing(
         conn.execute(
-            "SELECT r.integration_type, count(*) FROM runlog.sync_run_log r, runlog.settings s"
-            " WHERE r.status = 'queued'"
-            " AND coalesce(r.run_after, r.scheduled_for, r.queued_at) < now() - s.drift_threshold"
+            # Due at run_after (a retry's backoff, a re-queued period: now), and not
+            # before a rate-limit hold ends: a retry waiting on purpose is not late.
+            "SELECT r.integration_type, count(*) FROM runlog.settings s, runlog.sync_run_log r"
+            " LEFT JOIN runlog.integration_holds h"
+            " ON h.org_id = r.org_id AND h.integration_type = r.integration_type"
+            " WHERE r.status = 'queued' AND greatest("
+            "coalesce(r.run_after, r.scheduled_for, r.queued_at), h.held_until"
+            ") < now() - s.drift_threshold"
             " GROUP BY 1 ORDER BY 2 DESC"
         ).fetchall()
     )

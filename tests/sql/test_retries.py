@@ -581,3 +581,29 @@ def test_a_reader_cannot_stack_queued_manual_runs_with_retry_period(
     assert first == again == asked
     assert len(all_queued(conn)) == 1
     assert period(conn, "b")["state"] == "dead"
+
+
+def drift_count(admin: Conn) -> float:
+    (row,) = rows(
+        admin,
+        "SELECT value FROM runlog.metrics() WHERE name = 'pyrunlog_start_drift_seconds_count'"
+        " AND labels->>'integration_type' = 'xledger'",
+    )
+    return float(row["value"])
+
+
+def test_retries_are_no_drift(conn: Conn, worker: Conn, admin: Conn) -> None:
+    """Drift is the scheduler's lateness: a retried old period or a backoff raises no alert."""
+    late = dead_scheduled_period_of_an_hour_ago(worker, admin)  # attempt 1 started an hour late
+    rows(admin, "SELECT * FROM runlog.retry_period(%s, 'old-slot')", ORG)
+    retried = claim(worker)
+    assert retried is not None
+    assert float(retried["drift_seconds"]) > 3600
+    failed, retry = fail(worker, retried["id"], "transient_error")
+    make_due(conn)
+    assert claim(worker) is not None  # attempt 3, after a backoff
+    alerts = rows(conn, "SELECT run_id FROM runlog.alert_log WHERE kind = 'drift'")
+    assert [a["run_id"] for a in alerts] == [late["id"]]
+    listed = rows(admin, "SELECT id FROM runlog.drift_alerts")
+    assert [r["id"] for r in listed] == [late["id"]]
+    assert drift_count(admin) == 1
