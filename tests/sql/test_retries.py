@@ -599,7 +599,7 @@ def test_retries_are_no_drift(conn: Conn, worker: Conn, admin: Conn) -> None:
     retried = claim(worker)
     assert retried is not None
     assert float(retried["drift_seconds"]) > 3600
-    failed, retry = fail(worker, retried["id"], "transient_error")
+    fail(worker, retried["id"], "transient_error")
     make_due(conn)
     assert claim(worker) is not None  # attempt 3, after a backoff
     alerts = rows(conn, "SELECT run_id FROM runlog.alert_log WHERE kind = 'drift'")
