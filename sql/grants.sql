@@ -42,7 +42,7 @@ VALUES
     ('runlog._not_running_problem(bigint)',                                                          false, false, false),
     ('runlog._notify_health(uuid, text, text, text, text, text)',                                    false, false, false),
     ('runlog._parse_cron(text)',                                                                     false, false, false),
-    ('runlog._period_died(uuid, text)',                                                              false, false, false),
+    ('runlog._period_died(uuid, text, text, bigint)',                                                false, false, false),
     ('runlog._period_succeeded(uuid, text)',                                                         false, false, false),
     ('runlog._plan_slots(runlog.cron_spec, text, text, timestamptz, timestamptz, integer, interval)',false, false, false),
     ('runlog._problem(text, text, text)',                                                            false, false, false),

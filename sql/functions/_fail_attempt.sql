@@ -133,7 +133,9 @@ BEGIN
         RETURNING r.* INTO retry;
         RETURN NEXT retry;
     ELSIF decision <> 'no_period' THEN
-        PERFORM runlog._period_died(current.org_id, current.integration_type);
+        PERFORM runlog._period_died(
+            current.org_id, current.integration_type, current.idempotency_key, current.id
+        );
     END IF;
 END
 $function$;

@@ -232,6 +232,9 @@ COMMENT ON COLUMN runlog.sync_schedule.paused_at IS
 COMMENT ON COLUMN runlog.sync_schedule.paused_reason IS
 'Why the schedule was paused automatically.';
 
+-- _period_died now names the period and its dying attempt (a period dies once).
+DROP FUNCTION IF EXISTS runlog._period_died(uuid, text);
+
 INSERT INTO runlog.schema_migrations (version, name)
 VALUES (8, 'retries')
 ON CONFLICT (version) DO NOTHING;

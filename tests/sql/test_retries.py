@@ -607,3 +607,32 @@ def test_retries_are_no_drift(conn: Conn, worker: Conn, admin: Conn) -> None:
     listed = rows(admin, "SELECT id FROM runlog.drift_alerts")
     assert [r["id"] for r in listed] == [late["id"]]
     assert drift_count(admin) == 1
+
+
+def dead_periods_in_row(admin: Conn) -> int:
+    return int(
+        rows(admin, "SELECT dead_periods_in_row FROM runlog.sync_schedule")[0][
+            "dead_periods_in_row"
+        ]
+    )
+
+
+def test_a_period_dies_once_and_a_paused_schedule_counts_nothing(worker: Conn, admin: Conn) -> None:
+    admin.execute(
+        "UPDATE runlog.settings SET auto_pause_dead_periods = 3,"
+        " auto_pause_without_success = interval '0'"
+    )
+    schedule_every_minute(admin)
+    dead_period(worker, "p0")
+    for _ in range(2):  # an operator retries it, and it dies again, twice
+        rows(admin, "SELECT * FROM runlog.retry_period(%s, 'p0')", ORG)
+        run = claim(worker)
+        assert run is not None
+        fail(worker, run["id"], "auth_error")
+    assert dead_periods_in_row(admin) == 1
+    assert rows(admin, "SELECT enabled FROM runlog.sync_schedule")[0]["enabled"]
+    dead_period(worker, "p1")
+    dead_period(worker, "p2")
+    assert not rows(admin, "SELECT enabled FROM runlog.sync_schedule")[0]["enabled"]
+    dead_period(worker, "p3")  # while paused
+    assert dead_periods_in_row(admin) == 3
