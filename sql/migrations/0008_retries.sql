@@ -120,7 +120,7 @@ INSERT INTO runlog.retry_policy (integration_type) VALUES ('*')
 ON CONFLICT ON CONSTRAINT retry_policy_key DO NOTHING;
 
 COMMENT ON TABLE runlog.retry_policy IS
-'How failed periods are retried. The row for one organisation''s integration wins over the row for its integration type (org_id NULL), which wins over the row ''*'' (the defaults). runlog_admin may INSERT, UPDATE and DELETE rows (CHECKs validate; the ''*'' row must stay).';
+'How failed periods are retried. The row for one organisation''s integration wins over the row for its integration type (org_id NULL), which wins over the row ''*'' (the defaults). runlog_admin may INSERT, UPDATE and DELETE rows (CHECKs validate). Without a ''*'' row (deleted) the built-in defaults, the column defaults, hold.';
 COMMENT ON COLUMN runlog.retry_policy.integration_type IS
 'The integration type, or ''*'' for the defaults of every type.';
 COMMENT ON COLUMN runlog.retry_policy.org_id IS

@@ -636,3 +636,41 @@ def test_a_period_dies_once_and_a_paused_schedule_counts_nothing(worker: Conn, a
     assert not rows(admin, "SELECT enabled FROM runlog.sync_schedule")[0]["enabled"]
     dead_period(worker, "p3")  # while paused
     assert dead_periods_in_row(admin) == 3
+
+
+def test_sync_periods_shows_retry_at_only_when_pending_and_dead_because_only_when_dead(
+    conn: Conn, worker: Conn
+) -> None:
+    run = request_and_claim(worker, "p")
+    fail(worker, run["id"], "transient_error")
+    pending = period(conn, "p")
+    assert (pending["state"], pending["dead_because"]) == ("retry_pending", None)
+    assert pending["retry_at"] is not None
+    make_due(conn)
+    retried = claim(worker)
+    assert retried is not None
+    worker.execute("SELECT runlog.finish_run(%s, 'succeeded')", [retried["id"]])
+    done = period(conn, "p")
+    assert (done["state"], done["retry_at"], done["dead_because"]) == ("succeeded", None, None)
+    dead_period(worker, "gone")
+    gone = period(conn, "gone")
+    assert (gone["state"], gone["retry_at"], gone["dead_because"]) == (
+        "dead",
+        None,
+        "not_retryable",
+    )
+
+
+def test_a_bound_login_is_told_it_acts_for_its_bound_organisation(
+    dsn: str, logins: Any, worker: Conn, admin: Conn
+) -> None:
+    dead_period(worker, "theirs", OTHER_ORG)
+    with (
+        bound_reader(dsn, logins, admin) as reader,
+        pytest.raises(psycopg.errors.InsufficientPrivilege) as refused,
+    ):
+        reader.execute("SELECT runlog.retry_period(%s, 'theirs')", [OTHER_ORG])
+    assert refused.value.diag.message_hint == (
+        "This login is bound to one organisation (bind_login) and acts for its bound"
+        " organisation only."
+    )
