@@ -1,6 +1,7 @@
 CREATE OR REPLACE VIEW runlog.sync_periods
 WITH (security_invoker = true) AS
-SELECT
+-- The column order is the view's contract (CREATE OR REPLACE VIEW keeps it).
+SELECT  -- noqa: ST06
     p.org_id,
     p.integration_type,
     p.idempotency_key,
