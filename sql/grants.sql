@@ -46,6 +46,7 @@ VALUES
     ('runlog._period_succeeded(uuid, text)',                                                         false, false, false),
     ('runlog._plan_slots(runlog.cron_spec, text, text, timestamptz, timestamptz, integer, interval)',false, false, false),
     ('runlog._problem(text, text, text)',                                                            false, false, false),
+    ('runlog._queued_manual_run(uuid, text)',                                                        false, false, false),
     ('runlog._quote_value(text)',                                                                    false, false, false),
     ('runlog._raise_not_running(bigint)',                                                            false, false, false),
     ('runlog._require_org_access(uuid)',                                                             false, false, false),

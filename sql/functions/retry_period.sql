@@ -37,20 +37,9 @@ BEGIN
 
     IF NOT runlog._caller_is_operator() THEN
         -- Like request_sync: a reader has one queued manual run per integration,
-        -- and asking again returns it (the gate's row lock serialises the asks).
-        INSERT INTO runlog.manual_request_gate AS g (org_id, integration_type)
-        VALUES (latest.org_id, latest.integration_type)
-        ON CONFLICT ON CONSTRAINT manual_request_gate_pkey DO UPDATE SET requested_at = pg_catalog.now();
-        SELECT r.* INTO queued
-        FROM runlog.sync_run_log AS r
-        WHERE
-            r.org_id = latest.org_id
-            AND r.integration_type = latest.integration_type
-            AND r.status = 'queued'
-            AND r.triggered_by = 'manual'
-        ORDER BY r.id
-        LIMIT 1;
-        IF FOUND THEN
+        -- and asking again returns it.
+        queued := runlog._queued_manual_run(latest.org_id, latest.integration_type);
+        IF queued.id IS NOT NULL THEN
             RETURN queued;
         END IF;
     END IF;
