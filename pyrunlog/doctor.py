@@ -272,9 +272,14 @@ def check_runs(conn: Conn) -> list[Finding]:
     )
     late = _listing(
         conn.execute(
-            "SELECT r.integration_type, count(*) FROM runlog.sync_run_log r, runlog.settings s"
-            " WHERE r.status = 'queued'"
-            " AND coalesce(r.run_after, r.scheduled_for, r.queued_at) < now() - s.drift_threshold"
+            # Due at run_after (a retry's backoff, a re-queued period: now), and not
+            # before a rate-limit hold ends: a retry waiting on purpose is not late.
+            "SELECT r.integration_type, count(*) FROM runlog.settings s, runlog.sync_run_log r"
+            " LEFT JOIN runlog.integration_holds h"
+            " ON h.org_id = r.org_id AND h.integration_type = r.integration_type"
+            " WHERE r.status = 'queued' AND greatest("
+            "coalesce(r.run_after, r.scheduled_for, r.queued_at), h.held_until"
+            ") < now() - s.drift_threshold"
             " GROUP BY 1 ORDER BY 2 DESC"
         ).fetchall()
     )
@@ -348,9 +353,14 @@ def check_alerts(conn: Conn) -> list[Finding]:
 
 
 def check_retries(conn: Conn) -> list[Finding]:
+    # A later success of the integration dismisses a dead period (docs/retries.md).
     dead = _listing(
         conn.execute(
-            "SELECT integration_type, count(*) FROM runlog.sync_periods WHERE state = 'dead'"
+            "SELECT p.integration_type, count(*) FROM runlog.sync_periods p"
+            " WHERE p.state = 'dead' AND NOT EXISTS ("
+            "SELECT FROM runlog.sync_run_log r WHERE r.org_id = p.org_id"
+            " AND r.integration_type = p.integration_type"
+            " AND r.status IN ('succeeded', 'partial') AND r.started_at > p.last_attempt_at)"
             " GROUP BY 1 ORDER BY 1"
         ).fetchall()
     )
@@ -361,10 +371,11 @@ def check_retries(conn: Conn) -> list[Finding]:
     return [
         _verdict(
             "dead periods",
-            f"dead periods (no retry left): {dead}" if dead else None,
+            f"dead periods since their integration last succeeded: {dead}" if dead else None,
             Level.WARN,
-            "pyrunlog periods --dead shows why; fix the cause, then pyrunlog retry --org ORG KEY",
-            "no dead period",
+            "pyrunlog periods --dead shows why; fix the cause, then pyrunlog retry --org ORG KEY"
+            " (a later success of the integration dismisses them too)",
+            "no dead period since its integration last succeeded",
         ),
         _verdict(
             "auto-paused schedules",

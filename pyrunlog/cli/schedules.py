@@ -109,9 +109,28 @@ def _change_command(name: str, verb: str, summary: str) -> None:
 _change_command("enable", "enabled", "Enable a schedule (slots passed while disabled are skipped).")
 _change_command("disable", "disabled", "Disable a schedule: it enqueues nothing until enabled.")
 _change_command("remove", "removed", "Delete a schedule (its runs stay in the log).")
-_change_command(
-    "resume", "resumed", "Resume a paused schedule: enable it and reset its dead-period count."
-)
+
+
+@schedule.command("resume")
+@dsn_option
+@org_option
+@click.argument("integration_type")
+@friendly_errors
+def resume(dsn: str, org_id: uuid.UUID, integration_type: str) -> None:
+    """Resume a paused schedule: enable it and reset its dead-period count."""
+    with open_runlog(dsn) as runlog:
+        running = [
+            s
+            for s in runlog.schedules(org_id)
+            if s.integration_type == integration_type and s.enabled
+        ]
+        if running:  # auto-pause disables: an enabled schedule was not paused
+            click.echo(
+                f"schedule of {integration_type} ({org_id}) was not paused: nothing to resume"
+            )
+            return
+        saved = runlog.resume_schedule(org_id, integration_type)
+    click.echo(f"resumed schedule of {saved.integration_type} ({saved.org_id})")
 
 
 @schedule.command("next")

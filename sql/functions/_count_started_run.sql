@@ -9,6 +9,9 @@ DECLARE
     bucket integer;
     cold integer;
 BEGIN
+    IF new.attempt <> 1 THEN
+        RETURN NULL;  -- drift is the scheduler's lateness: a retry's wait is no drift
+    END IF;
     SELECT pg_catalog.count(*)::integer + 1 INTO bucket
     FROM pg_catalog.unnest(bounds) AS b (bound)
     WHERE b.bound < drift;
@@ -37,4 +40,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog._count_started_run() IS
-'Trigger: adds a started scheduled run to runlog.start_counters: its drift bucket, drift sum and whether it started cold (is in the view runlog.cold_starts).';
+'Trigger: adds a started scheduled run (its first attempt; retries wait on purpose) to runlog.start_counters: its drift bucket, drift sum and whether it started cold (is in the view runlog.cold_starts).';

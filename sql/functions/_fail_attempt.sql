@@ -23,6 +23,9 @@ DECLARE
     due timestamptz;
     deadline timestamptz;
     waited interval;
+    -- A period's rate-limited attempts in a row that use no attempt; each further one counts.
+    free_rate_limited constant integer := 10;
+    limited_in_row integer;
 BEGIN
     -- No lock yet: what the decision reads does not change while the run runs,
     -- and the UPDATE below re-checks that it still runs.
@@ -33,7 +36,25 @@ BEGIN
         RETURN;  -- the caller raises (or, the reaper, skips)
     END IF;
     policy := runlog._retry_policy(current.org_id, current.integration_type);
-    counted := current.counted_attempt + CASE WHEN _fail_attempt.failure_type = 'rate_limited' THEN 0 ELSE 1 END;
+    counted := current.counted_attempt + 1;
+    IF _fail_attempt.failure_type = 'rate_limited' AND current.idempotency_key IS NOT NULL THEN
+        -- Free unless the free_rate_limited attempts before this one were all rate-limited:
+        -- a server that always answers 429 cannot keep a period alive for ever.
+        SELECT pg_catalog.count(*) FILTER (WHERE e.failure_type = 'rate_limited') INTO limited_in_row
+        FROM (
+            SELECT e.failure_type
+            FROM runlog.sync_run_log AS e
+            WHERE
+                e.org_id = current.org_id
+                AND e.idempotency_key = current.idempotency_key
+                AND e.id < current.id
+            ORDER BY e.id DESC
+            LIMIT free_rate_limited
+        ) AS e;
+        IF limited_in_row < free_rate_limited THEN
+            counted := current.counted_attempt;
+        END IF;
+    END IF;
     IF _fail_attempt.retry_after IS NOT NULL THEN
         waited := least(greatest(_fail_attempt.retry_after, interval '0'), policy.max_retry_after);
     END IF;
@@ -47,12 +68,17 @@ BEGIN
         decision := 'exhausted';
     ELSE
         IF _fail_attempt.failure_type = 'rate_limited' AND waited IS NOT NULL THEN
-            delay := waited;  -- at least Retry-After (capped), no backoff on top
+            -- Retry-After (capped), no backoff on top, but never less than initial_delay:
+            -- Retry-After 0 or a past date must not retry at once.
+            delay := greatest(waited, policy.initial_delay);
         ELSE
             delay := greatest(runlog._retry_delay(policy, current.counted_attempt), waited);
         END IF;
         due := pg_catalog.now() + delay;
-        IF NOT policy.retry_past_next_slot AND current.scheduled_for IS NOT NULL THEN
+        -- Only the scheduler's attempts end at the next slot: a manual retry_period
+        -- (triggered_by manual, like the attempts after it) has no next-slot limit.
+        IF NOT policy.retry_past_next_slot AND current.scheduled_for IS NOT NULL
+            AND current.triggered_by = 'scheduler' THEN
             SELECT runlog._next_slot(s.cron_spec, s.time_zone, current.scheduled_for) INTO deadline
             FROM runlog.sync_schedule AS s
             WHERE s.org_id = current.org_id AND s.integration_type = current.integration_type;
@@ -81,7 +107,7 @@ BEGIN
         INSERT INTO runlog.integration_holds AS h (org_id, integration_type, held_until, reason, run_id)
         VALUES (
             current.org_id, current.integration_type,
-            pg_catalog.now() + coalesce(delay, waited, policy.initial_delay),
+            pg_catalog.now() + coalesce(delay, greatest(waited, policy.initial_delay)),
             failed.error_message, current.id
         )
         ON CONFLICT (org_id, integration_type) DO UPDATE
@@ -107,10 +133,12 @@ BEGIN
         RETURNING r.* INTO retry;
         RETURN NEXT retry;
     ELSIF decision <> 'no_period' THEN
-        PERFORM runlog._period_died(current.org_id, current.integration_type);
+        PERFORM runlog._period_died(
+            current.org_id, current.integration_type, current.idempotency_key, current.id
+        );
     END IF;
 END
 $function$;
 
 COMMENT ON FUNCTION runlog._fail_attempt(bigint, text, text, text, interval, bigint, bigint) IS
-'Ends a running attempt failed or timed_out with its failure type and, in the same transaction, decides by the retry policy: queues the next attempt (attempt + 1, retry_of, run_after, run_before) or records why the period is dead. rate_limited holds the integration and uses no attempt. Returns the ended attempt, then the queued retry if any; nothing when the run is not running.';
+'Ends a running attempt failed or timed_out with its failure type and, in the same transaction, decides by the retry policy: queues the next attempt (attempt + 1, retry_of, run_after, run_before) or records why the period is dead. rate_limited waits at least the policy''s initial_delay, holds the integration and uses no attempt unless the 10 attempts before it were all rate-limited. Only scheduler attempts end at the next slot. Returns the ended attempt, then the queued retry if any; nothing when the run is not running.';

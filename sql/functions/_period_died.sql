@@ -1,4 +1,6 @@
-CREATE OR REPLACE FUNCTION runlog._period_died(org_id uuid, integration_type text)
+CREATE OR REPLACE FUNCTION runlog._period_died(
+    org_id uuid, integration_type text, idempotency_key text, run_id bigint
+)
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
@@ -8,6 +10,17 @@ DECLARE
     config runlog.settings;
     paused runlog.sync_schedule;
 BEGIN
+    -- A period dies once: when an operator's retry_period dies again, it is not counted again.
+    IF EXISTS (
+        SELECT FROM runlog.sync_run_log AS e
+        WHERE
+            e.org_id = _period_died.org_id
+            AND e.idempotency_key = _period_died.idempotency_key
+            AND e.id < _period_died.run_id
+            AND e.retry_decision IN ('exhausted', 'not_retryable', 'window_closed')
+    ) THEN
+        RETURN;
+    END IF;
     SELECT s.* INTO STRICT config FROM runlog.settings AS s;
     UPDATE runlog.sync_schedule AS s
     SET
@@ -35,11 +48,15 @@ BEGIN
         );
         RETURN;
     END IF;
+    -- A paused (or disabled) schedule counts nothing: resume_schedule starts again at 0.
     UPDATE runlog.sync_schedule AS s
     SET dead_periods_in_row = s.dead_periods_in_row + 1
-    WHERE s.org_id = _period_died.org_id AND s.integration_type = _period_died.integration_type;
+    WHERE
+        s.org_id = _period_died.org_id
+        AND s.integration_type = _period_died.integration_type
+        AND s.enabled;
 END
 $function$;
 
-COMMENT ON FUNCTION runlog._period_died(uuid, text) IS
-'Counts a dead period against the schedule of the integration and pauses the schedule (disabled, with paused_at and paused_reason, one NOTIFY runlog_alert) when settings.auto_pause_dead_periods died in a row and none succeeded for settings.auto_pause_without_success.';
+COMMENT ON FUNCTION runlog._period_died(uuid, text, text, bigint) IS
+'Counts a dead period (its attempt run_id died) once, against the enabled schedule of the integration and pauses the schedule (disabled, with paused_at and paused_reason, one NOTIFY runlog_alert) when settings.auto_pause_dead_periods died in a row and none succeeded for settings.auto_pause_without_success.';

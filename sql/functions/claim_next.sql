@@ -79,7 +79,9 @@ BEGIN
                 ),
                 retry_decision = 'window_closed'
             WHERE r.id = candidate.id;
-            PERFORM runlog._period_died(candidate.org_id, candidate.integration_type);
+            PERFORM runlog._period_died(
+                candidate.org_id, candidate.integration_type, candidate.idempotency_key, candidate.id
+            );
             CONTINUE;
         END IF;
         BEGIN

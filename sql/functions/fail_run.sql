@@ -44,4 +44,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.fail_run(bigint, text, text, double precision, bigint, bigint) IS
-'Ends a running run failed with a failure type (transient_error, rate_limited, auth_error, config_error, system_error) and, in the same transaction, queues its next attempt by the retry policy or records why the period is dead (retry_decision). retry_after_seconds: the server''s Retry-After (rate_limited waits at least that, capped by max_retry_after, and holds the integration). Returns the failed attempt, then the queued retry if any. RL002 when the run is not running, RL004 when unknown.';
+'Ends a running run failed with a failure type (transient_error, rate_limited, auth_error, config_error, system_error) and, in the same transaction, queues its next attempt by the retry policy or records why the period is dead (retry_decision). retry_after_seconds: the server''s Retry-After (rate_limited waits that, capped by max_retry_after, but at least the policy''s initial_delay, and holds the integration). Returns the failed attempt, then the queued retry if any. RL002 when the run is not running, RL004 when unknown.';

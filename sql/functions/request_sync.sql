@@ -48,20 +48,8 @@ BEGIN
                 USING ERRCODE = '42501',
                       HINT = 'Readers request syncs of scheduled integrations only; an operator adds the schedule with runlog.set_schedule.';
         END IF;
-        -- The gate's row lock serialises concurrent requests for this integration.
-        INSERT INTO runlog.manual_request_gate AS g (org_id, integration_type)
-        VALUES (request_sync.org_id, request_sync.integration_type)
-        ON CONFLICT ON CONSTRAINT manual_request_gate_pkey DO UPDATE SET requested_at = pg_catalog.now();
-        SELECT r.* INTO queued
-        FROM runlog.sync_run_log AS r
-        WHERE
-            r.org_id = request_sync.org_id
-            AND r.integration_type = request_sync.integration_type
-            AND r.status = 'queued'
-            AND r.triggered_by = 'manual'
-        ORDER BY r.id
-        LIMIT 1;
-        IF FOUND THEN
+        queued := runlog._queued_manual_run(request_sync.org_id, request_sync.integration_type);
+        IF queued.id IS NOT NULL THEN
             RETURN queued;
         END IF;
     END IF;

@@ -35,13 +35,23 @@ BEGIN
             USING ERRCODE = 'RL003', HINT = 'Only a dead period (its last attempt failed, timed out or was cancelled) can be retried.';
     END IF;
 
+    IF NOT runlog._caller_is_operator() THEN
+        -- Like request_sync: a reader has one queued manual run per integration,
+        -- and asking again returns it.
+        queued := runlog._queued_manual_run(latest.org_id, latest.integration_type);
+        IF queued.id IS NOT NULL THEN
+            RETURN queued;
+        END IF;
+    END IF;
+
+    -- Due now (run_after): it queues behind the runs already waiting, not at its old slot.
     INSERT INTO runlog.sync_run_log AS r (
         org_id, integration_type, status, triggered_by, scheduled_for, idempotency_key,
-        attempt, retry_of, counted_attempt
+        attempt, retry_of, counted_attempt, run_after
     )
     VALUES (
         latest.org_id, latest.integration_type, 'queued', 'manual', latest.scheduled_for,
-        latest.idempotency_key, latest.attempt + 1, latest.id, 1
+        latest.idempotency_key, latest.attempt + 1, latest.id, 1, pg_catalog.now()
     )
     ON CONFLICT DO NOTHING
     RETURNING r.* INTO queued;
@@ -49,12 +59,11 @@ BEGIN
         RAISE EXCEPTION 'period % was queued meanwhile', runlog._quote_value(retry_period.idempotency_key)
             USING ERRCODE = 'RL003';
     END IF;
-    PERFORM pg_catalog.pg_notify(
-        'runlog_queued', pg_catalog.json_build_object('integration_type', queued.integration_type)::text
-    );
+    -- The payload names no organisation and no run, like request_sync's.
+    PERFORM pg_catalog.pg_notify('runlog_queued', queued.integration_type);
     RETURN queued;
 END
 $function$;
 
 COMMENT ON FUNCTION runlog.retry_period(uuid, text) IS
-'Re-queues a dead period (org_id, idempotency_key) as its next attempt, due now, with a fresh retry budget and no next-slot limit; notifies workers. Admins for any organisation, readers for their own (like request_sync). RL004 when there is no such period, RL003 when it is not dead.';
+'Re-queues a dead period (org_id, idempotency_key) as its next attempt, due now (run_after: behind the runs already waiting), with a fresh retry budget and no next-slot limit; notifies workers. Admins for any organisation, readers for their own (like request_sync): while a manual run of that integration is queued, a reader gets that run back instead. RL004 when there is no such period, RL003 when it is not dead.';

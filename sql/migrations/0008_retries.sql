@@ -61,7 +61,7 @@ COMMENT ON COLUMN runlog.sync_run_log.attempt IS
 COMMENT ON COLUMN runlog.sync_run_log.retry_of IS
 'The previous attempt of the same period (NULL for attempt 1).';
 COMMENT ON COLUMN runlog.sync_run_log.counted_attempt IS
-'The attempt as counted against the retry policy''s max_attempts: rate-limited attempts do not count, and an operator''s retry_period starts again at 1.';
+'The attempt as counted against the retry policy''s max_attempts: rate-limited attempts do not count (up to 10 in a row), and an operator''s retry_period starts again at 1.';
 COMMENT ON COLUMN runlog.sync_run_log.run_after IS
 'A queued retry is not claimed before this time (the backoff or Retry-After).';
 COMMENT ON COLUMN runlog.sync_run_log.run_before IS
@@ -120,13 +120,13 @@ INSERT INTO runlog.retry_policy (integration_type) VALUES ('*')
 ON CONFLICT ON CONSTRAINT retry_policy_key DO NOTHING;
 
 COMMENT ON TABLE runlog.retry_policy IS
-'How failed periods are retried. The row for one organisation''s integration wins over the row for its integration type (org_id NULL), which wins over the row ''*'' (the defaults). runlog_admin may INSERT, UPDATE and DELETE rows (CHECKs validate; the ''*'' row must stay).';
+'How failed periods are retried. The row for one organisation''s integration wins over the row for its integration type (org_id NULL), which wins over the row ''*'' (the defaults). runlog_admin may INSERT, UPDATE and DELETE rows (CHECKs validate). Without a ''*'' row (deleted) the built-in defaults, the column defaults, hold.';
 COMMENT ON COLUMN runlog.retry_policy.integration_type IS
 'The integration type, or ''*'' for the defaults of every type.';
 COMMENT ON COLUMN runlog.retry_policy.org_id IS
 'NULL: for every organisation; else an override for this organisation.';
 COMMENT ON COLUMN runlog.retry_policy.max_attempts IS
-'Counted attempts per period (rate-limited attempts are not counted); 1 means never retry.';
+'Counted attempts per period (rate-limited attempts are not counted, up to 10 in a row); 1 means never retry.';
 COMMENT ON COLUMN runlog.retry_policy.initial_delay IS
 'The delay before the second attempt.';
 COMMENT ON COLUMN runlog.retry_policy.backoff_factor IS
@@ -136,7 +136,7 @@ COMMENT ON COLUMN runlog.retry_policy.max_delay IS
 COMMENT ON COLUMN runlog.retry_policy.jitter IS
 'Each backoff delay is multiplied by a random factor in [1 - jitter, 1 + jitter].';
 COMMENT ON COLUMN runlog.retry_policy.max_retry_after IS
-'The cap of a server''s Retry-After: a rate-limited attempt waits min(Retry-After, this).';
+'The cap of a server''s Retry-After: a rate-limited attempt waits min(Retry-After, this), and at least initial_delay.';
 COMMENT ON COLUMN runlog.retry_policy.never_retry IS
 'Failure types that make a period dead at once.';
 COMMENT ON COLUMN runlog.retry_policy.retry_past_next_slot IS
@@ -231,6 +231,9 @@ COMMENT ON COLUMN runlog.sync_schedule.paused_at IS
 'When the schedule was paused automatically (it is then disabled); cleared by resume_schedule.';
 COMMENT ON COLUMN runlog.sync_schedule.paused_reason IS
 'Why the schedule was paused automatically.';
+
+-- _period_died now names the period and its dying attempt (a period dies once).
+DROP FUNCTION IF EXISTS runlog._period_died(uuid, text);
 
 INSERT INTO runlog.schema_migrations (version, name)
 VALUES (8, 'retries')

@@ -1,6 +1,7 @@
 CREATE OR REPLACE VIEW runlog.sync_periods
 WITH (security_invoker = true) AS
-SELECT
+-- The column order is the view's contract (CREATE OR REPLACE VIEW keeps it).
+SELECT  -- noqa: ST06
     p.org_id,
     p.integration_type,
     p.idempotency_key,
@@ -8,10 +9,13 @@ SELECT
     p.attempts,
     l.id AS last_run_id,
     l.status AS last_status,
-    l.run_after AS retry_at,
+    -- retry_at only while a retry is pending, dead_because only when dead
+    CASE WHEN l.status = 'queued' THEN l.run_after END AS retry_at,
     f.failure_type AS last_failure_type,
     f.error_message AS last_error,
-    f.retry_decision AS dead_because,
+    CASE
+        WHEN l.status NOT IN ('succeeded', 'partial', 'running', 'queued') THEN f.retry_decision
+    END AS dead_because,
     p.first_attempt_at,
     p.last_attempt_at,
     CASE
@@ -51,6 +55,6 @@ LEFT JOIN LATERAL (
 ) AS f ON true;
 
 COMMENT ON VIEW runlog.sync_periods IS
-'One row per period (organisation, integration, idempotency key) once its first attempt started: state succeeded (the last attempt succeeded or partial), running, retry_pending (the next attempt is queued, due at retry_at) or dead (the last attempt failed, timed out or was cancelled and nothing is queued: retry_period re-queues it); attempts, the last failure and why the period died. Readers see their own organisation.';
+'One row per period (organisation, integration, idempotency key) once its first attempt started: state succeeded (the last attempt succeeded or partial), running, retry_pending (the next attempt is queued, due at retry_at) or dead (the last attempt failed, timed out or was cancelled and nothing is queued: retry_period re-queues it); attempts, the last failure and, only when dead, why the period died (dead_because; retry_at is set only while retry_pending). Readers see their own organisation.';
 
 GRANT SELECT ON runlog.sync_periods TO runlog_reader, runlog_worker, runlog_admin;

@@ -159,3 +159,24 @@ def test_missing_cron_jobs_are_failures(cron_dsn: str, logins: Logins) -> None:
     assert found["scheduler"][0] is Level.OK
     assert found["cron runlog_reaper"][0] is Level.FAIL
     assert found["cron runlog_tick"][0] is Level.OK
+
+
+def test_retries_waiting_on_purpose_are_not_late_queued_runs(
+    conn: Conn, worker_dsn: str, admin_dsn: str
+) -> None:
+    """A pending retry and a run behind a rate-limit hold wait on purpose."""
+    with RunLog(worker_dsn) as runlog:
+        runlog.request_sync(ORG, "xledger", "manual", None, "p1")
+        run = runlog.claim_next("w")
+        assert run is not None
+        runlog.fail_run(run.id, "rate_limited", "429", retry_after=3600)
+        runlog.request_sync(ORG, "xledger", "manual", None, "p2")  # behind the hold
+    conn.execute("UPDATE runlog.sync_run_log SET queued_at = now() - interval '1 hour'"
+                 " WHERE status = 'queued'")  # fmt: skip
+    assert findings(admin_dsn)["late queued runs"][0] is Level.OK
+    conn.execute("UPDATE runlog.integration_holds SET held_until = now() - interval '1 hour'")
+    conn.execute("UPDATE runlog.sync_run_log SET run_after = now() - interval '1 hour'"
+                 " WHERE status = 'queued'")  # fmt: skip
+    level, message, _ = findings(admin_dsn)["late queued runs"]
+    assert level is Level.FAIL
+    assert "xledger (2)" in message

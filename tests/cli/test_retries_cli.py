@@ -83,3 +83,26 @@ def test_doctor_reports_dead_periods_and_auto_paused_schedules_with_the_fix(
         invoke("schedule", "resume", "--dsn", admin_dsn, "--org", str(ORG), "xledger")
         found = {f.check: f for f in check_retries(conn)}
         assert found["auto-paused schedules"].level is Level.OK
+
+
+def test_doctor_forgets_dead_periods_once_their_integration_succeeded_later(
+    admin_dsn: str,
+) -> None:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn, RunLog(admin_dsn) as runlog:
+        dead_period(runlog, "old")
+        assert "xledger (1)" in check_retries(conn)[0].message
+        ok = runlog.start_run(ORG, "xledger", "manual", None, "later")
+        runlog.finish_run(ok.id, "succeeded")
+        assert check_retries(conn)[0].level is Level.OK
+        dead_period(runlog, "newer")
+        assert "xledger (1)" in check_retries(conn)[0].message
+
+
+def test_resuming_a_schedule_that_was_not_paused_says_so(admin_dsn: str) -> None:
+    with RunLog(admin_dsn) as runlog:
+        runlog.set_schedule(ORG, "xledger", "0 * * * *")
+    output = invoke("schedule", "resume", "--dsn", admin_dsn, "--org", str(ORG), "xledger")
+    assert output.strip() == f"schedule of xledger ({ORG}) was not paused: nothing to resume"
+    invoke("schedule", "disable", "--dsn", admin_dsn, "--org", str(ORG), "xledger")
+    output = invoke("schedule", "resume", "--dsn", admin_dsn, "--org", str(ORG), "xledger")
+    assert output.strip() == f"resumed schedule of xledger ({ORG})"

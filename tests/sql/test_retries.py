@@ -462,3 +462,215 @@ def test_without_any_policy_row_the_documented_defaults_hold(admin: Conn, worker
     assert 27 <= float(delay[0]["s"]) <= 33
     (auth,) = fail(worker, request_and_claim(worker, "q")["id"], "auth_error")
     assert auth["retry_decision"] == "not_retryable"
+
+
+@pytest.mark.parametrize("retry_after", [0, 0.001])
+def test_a_retry_after_of_zero_waits_the_initial_delay(worker: Conn, retry_after: float) -> None:
+    """Retry-After 0 (or a past HTTP date, which parse_retry_after reads as 0) must not loop."""
+    run = request_and_claim(worker, "p")
+    with worker.transaction():
+        _, retry = fail(worker, run["id"], "rate_limited", retry_after)
+        now = rows(worker, "SELECT now()")[0]["now"]
+    assert (retry["run_after"] - now).total_seconds() == 30  # the policy's initial_delay
+    hold = rows(worker, "SELECT held_until FROM runlog.integration_holds")[0]["held_until"]
+    assert (hold - now).total_seconds() == 30
+    assert claim(worker) is None
+
+
+def test_a_server_that_always_answers_429_ends_the_period(conn: Conn, worker: Conn) -> None:
+    """10 rate-limited attempts in a row are free; each further one counts (4 by default)."""
+    request(worker, "p")
+    decisions = []
+    for _ in range(20):
+        make_due(conn)
+        end_holds(conn)
+        run = claim(worker)
+        if run is None:
+            break
+        failed, *_ = fail(worker, run["id"], "rate_limited", 0)
+        decisions.append((failed["attempt"], failed["counted_attempt"], failed["retry_decision"]))
+    assert decisions[9] == (10, 1, "retry")
+    assert decisions[10:] == [
+        (11, 1, "retry"),
+        (12, 2, "retry"),
+        (13, 3, "retry"),
+        (14, 4, "exhausted"),
+    ]
+    assert period(conn, "p")["state"] == "dead"
+
+
+def test_a_transient_failure_between_429s_restarts_the_free_run(conn: Conn, worker: Conn) -> None:
+    request(worker, "p")
+    for failure_type in ["rate_limited"] * 10 + ["transient_error"] + ["rate_limited"] * 3:
+        make_due(conn)
+        end_holds(conn)
+        run = claim(worker)
+        assert run is not None
+        fail(worker, run["id"], failure_type, 0)
+    (queued,) = all_queued(conn)
+    assert (queued["attempt"], queued["counted_attempt"]) == (15, 2)
+
+
+def dead_scheduled_period_of_an_hour_ago(worker: Conn, admin: Conn) -> dict[str, Any]:
+    """A scheduler attempt of a slot an hour ago (every minute: its next slot has passed) died."""
+    schedule_every_minute(admin)
+    run = rows(
+        worker,
+        "SELECT * FROM runlog.start_run(%s, 'xledger', 'scheduler',"
+        " date_trunc('minute', now()) - interval '1 hour', 'old-slot')",
+        ORG,
+    )[0]
+    fail(worker, run["id"], "auth_error")
+    return run
+
+
+def test_a_manual_retry_of_an_old_slot_has_no_next_slot_limit(
+    conn: Conn, worker: Conn, admin: Conn
+) -> None:
+    dead_scheduled_period_of_an_hour_ago(worker, admin)
+    rows(admin, "SELECT * FROM runlog.retry_period(%s, 'old-slot')", ORG)
+    run = claim(worker)
+    assert run is not None
+    failed, retry = fail(worker, run["id"], "transient_error")
+    assert failed["retry_decision"] == "retry"
+    assert (retry["attempt"], retry["counted_attempt"], retry["run_before"]) == (3, 2, None)
+    make_due(conn)
+    assert claim(worker) is not None  # not superseded either
+
+
+def bound_reader(dsn: str, logins: Any, admin: Conn) -> Conn:
+    """The reader login bound to ORG (org_logins lives in the per-test database)."""
+    admin.execute("SELECT runlog.bind_login(%s, %s)", [logins.reader, ORG])
+    return connect_as(dsn, logins.reader, None)
+
+
+def test_a_retried_period_is_due_now_behind_runs_already_waiting(
+    dsn: str, logins: Any, conn: Conn, worker: Conn, admin: Conn
+) -> None:
+    dead_scheduled_period_of_an_hour_ago(worker, admin)
+    request(worker, "waiting", org=OTHER_ORG)
+    conn.execute(  # the test's clock: that request has waited ten minutes
+        "UPDATE runlog.sync_run_log SET queued_at = now() - interval '10 minutes'"
+        " WHERE idempotency_key = 'waiting'"
+    )
+    with bound_reader(dsn, logins, admin) as reader, reader.transaction():
+        retried = reader.execute(
+            "SELECT run_after, now() FROM runlog.retry_period(%s, 'old-slot')", [ORG]
+        ).fetchone()
+    assert retried is not None
+    assert retried[0] == retried[1]
+    first = claim(worker)
+    assert first is not None
+    assert first["idempotency_key"] == "waiting"
+    second = claim(worker)
+    assert second is not None
+    assert second["idempotency_key"] == "old-slot"
+
+
+def test_a_reader_cannot_stack_queued_manual_runs_with_retry_period(
+    dsn: str, logins: Any, conn: Conn, worker: Conn, admin: Conn
+) -> None:
+    dead_period(worker, "a")
+    dead_period(worker, "b")
+    with bound_reader(dsn, logins, admin) as reader:
+        first = reader.execute("SELECT id FROM runlog.retry_period(%s, 'a')", [ORG]).fetchone()
+        again = reader.execute("SELECT id FROM runlog.retry_period(%s, 'b')", [ORG]).fetchone()
+        asked = reader.execute(
+            "SELECT id FROM runlog.request_sync(%s, 'xledger')", [ORG]
+        ).fetchone()
+    assert first == again == asked
+    assert len(all_queued(conn)) == 1
+    assert period(conn, "b")["state"] == "dead"
+
+
+def drift_count(admin: Conn) -> float:
+    (row,) = rows(
+        admin,
+        "SELECT value FROM runlog.metrics() WHERE name = 'pyrunlog_start_drift_seconds_count'"
+        " AND labels->>'integration_type' = 'xledger'",
+    )
+    return float(row["value"])
+
+
+def test_retries_are_no_drift(conn: Conn, worker: Conn, admin: Conn) -> None:
+    """Drift is the scheduler's lateness: a retried old period or a backoff raises no alert."""
+    late = dead_scheduled_period_of_an_hour_ago(worker, admin)  # attempt 1 started an hour late
+    rows(admin, "SELECT * FROM runlog.retry_period(%s, 'old-slot')", ORG)
+    retried = claim(worker)
+    assert retried is not None
+    assert float(retried["drift_seconds"]) > 3600
+    fail(worker, retried["id"], "transient_error")
+    make_due(conn)
+    assert claim(worker) is not None  # attempt 3, after a backoff
+    alerts = rows(conn, "SELECT run_id FROM runlog.alert_log WHERE kind = 'drift'")
+    assert [a["run_id"] for a in alerts] == [late["id"]]
+    listed = rows(admin, "SELECT id FROM runlog.drift_alerts")
+    assert [r["id"] for r in listed] == [late["id"]]
+    assert drift_count(admin) == 1
+
+
+def dead_periods_in_row(admin: Conn) -> int:
+    return int(
+        rows(admin, "SELECT dead_periods_in_row FROM runlog.sync_schedule")[0][
+            "dead_periods_in_row"
+        ]
+    )
+
+
+def test_a_period_dies_once_and_a_paused_schedule_counts_nothing(worker: Conn, admin: Conn) -> None:
+    admin.execute(
+        "UPDATE runlog.settings SET auto_pause_dead_periods = 3,"
+        " auto_pause_without_success = interval '0'"
+    )
+    schedule_every_minute(admin)
+    dead_period(worker, "p0")
+    for _ in range(2):  # an operator retries it, and it dies again, twice
+        rows(admin, "SELECT * FROM runlog.retry_period(%s, 'p0')", ORG)
+        run = claim(worker)
+        assert run is not None
+        fail(worker, run["id"], "auth_error")
+    assert dead_periods_in_row(admin) == 1
+    assert rows(admin, "SELECT enabled FROM runlog.sync_schedule")[0]["enabled"]
+    dead_period(worker, "p1")
+    dead_period(worker, "p2")
+    assert not rows(admin, "SELECT enabled FROM runlog.sync_schedule")[0]["enabled"]
+    dead_period(worker, "p3")  # while paused
+    assert dead_periods_in_row(admin) == 3
+
+
+def test_sync_periods_shows_retry_at_only_when_pending_and_dead_because_only_when_dead(
+    conn: Conn, worker: Conn
+) -> None:
+    run = request_and_claim(worker, "p")
+    fail(worker, run["id"], "transient_error")
+    pending = period(conn, "p")
+    assert (pending["state"], pending["dead_because"]) == ("retry_pending", None)
+    assert pending["retry_at"] is not None
+    make_due(conn)
+    retried = claim(worker)
+    assert retried is not None
+    worker.execute("SELECT runlog.finish_run(%s, 'succeeded')", [retried["id"]])
+    done = period(conn, "p")
+    assert (done["state"], done["retry_at"], done["dead_because"]) == ("succeeded", None, None)
+    dead_period(worker, "gone")
+    gone = period(conn, "gone")
+    assert (gone["state"], gone["retry_at"], gone["dead_because"]) == (
+        "dead",
+        None,
+        "not_retryable",
+    )
+
+
+def test_a_bound_login_is_told_it_acts_for_its_bound_organisation(
+    dsn: str, logins: Any, worker: Conn, admin: Conn
+) -> None:
+    dead_period(worker, "theirs", OTHER_ORG)
+    with (
+        bound_reader(dsn, logins, admin) as reader,
+        pytest.raises(psycopg.errors.InsufficientPrivilege) as refused,
+    ):
+        reader.execute("SELECT runlog.retry_period(%s, 'theirs')", [OTHER_ORG])
+    assert refused.value.diag.message_hint == (
+        "This login is bound to one organisation (bind_login) and acts for its bound"
+        " organisation only."
+    )
