@@ -63,7 +63,8 @@ SQL_METRICS: tuple[MetricSpec, ...] = (
         "pyrunlog_start_drift_seconds",
         "histogram",
         ("integration_type",),
-        "How late scheduled runs started after their slot (started_at - scheduled_for); first attempts only: a retry waits on purpose.",
+        "How late scheduled runs started after their slot (started_at - scheduled_for);"
+        " first attempts only: a retry waits on purpose.",
     ),
     MetricSpec(
         "pyrunlog_cold_starts",
