@@ -16,7 +16,9 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = CASE
                       WHEN EXISTS (
-                          SELECT FROM runlog.org_logins AS l WHERE l.login = pg_catalog.session_user()
+                          SELECT FROM runlog.org_logins AS l WHERE l.login = (
+                              SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = pg_catalog.session_user()
+                          )
                       ) THEN 'This login is bound to one organisation (bind_login) and acts for its bound organisation only.'
                       ELSE 'Readers act only for the org_id of their request.jwt.claims.'
                   END;

@@ -21,9 +21,9 @@ from pyrunlog.migrate import migrate, sql_dir
 from tests.helpers import Conn, connect_as
 from tests.security.conftest import HOME
 
-ALTER = """-- 0010_probe: a test migration that alters the run log.
+ALTER = """-- 9999_probe: a test migration that alters the run log.
 ALTER TABLE runlog.sync_run_log ADD COLUMN IF NOT EXISTS probe integer;
-INSERT INTO runlog.schema_migrations (version, name) VALUES (10, 'probe')
+INSERT INTO runlog.schema_migrations (version, name) VALUES (9999, 'probe')
 ON CONFLICT (version) DO NOTHING;
 """
 
@@ -32,7 +32,7 @@ def altering_sql(tmp_path: Path) -> Path:
     """The package's SQL plus a migration that needs ACCESS EXCLUSIVE on sync_run_log."""
     copy = tmp_path / "sql"
     shutil.copytree(sql_dir(), copy)
-    (copy / "migrations" / "0010_probe.sql").write_text(ALTER)
+    (copy / "migrations" / "9999_probe.sql").write_text(ALTER)
     return copy
 
 
@@ -88,7 +88,7 @@ def test_a_held_transaction_fails_the_migration_clearly_and_blocks_nobody_else(
     assert len(outcome) == 1
     error = outcome[0]
     assert isinstance(error, MigrationError), error
-    assert "0010_probe.sql" in str(error)
+    assert "9999_probe.sql" in str(error)
     assert "pg_blocking_pids" in str(error)
     assert f"user {squatter}" in str(error), str(error)
     assert not has_probe(conn), "nothing of the migration was applied"
@@ -113,8 +113,8 @@ def test_the_migration_goes_on_once_the_transaction_ends(
         while f"user {squatter}" not in caplog.text and time.monotonic() < deadline:
             time.sleep(0.1)
         assert f"user {squatter}" in caplog.text, caplog.text
-        assert "0010_probe.sql: waited 2s for a lock (attempt 1 of 5)" in caplog.text
+        assert "9999_probe.sql: waited 2s for a lock (attempt 1 of 5)" in caplog.text
         holder.execute("ROLLBACK")
     thread.join(timeout=60)
-    assert done == [[10]]
+    assert done == [[9999]]
     assert has_probe(conn)
