@@ -622,6 +622,7 @@ def _log_finished(active: _Active, status: RunStatus) -> None:
         progress.processed,
         progress.failed,
         time.monotonic() - active.started,
+        extra=fields_of(active.run),
     )
 
 

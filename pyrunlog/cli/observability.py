@@ -26,7 +26,11 @@ log_format_option = click.option(
 @click.option("--listen", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=9465, show_default=True, help="Port of /metrics (0: any free).")
 @click.option(
-    "--timeout-ms", default=2000, show_default=True, help="statement_timeout of each scrape."
+    "--timeout-ms",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="statement_timeout of each scrape (at least 1).",
 )
 @log_format_option
 @friendly_errors

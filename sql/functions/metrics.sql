@@ -5,6 +5,7 @@ STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
+SET jit = off
 AS $function$
     WITH
     finished AS (

@@ -55,9 +55,14 @@ def test_worker_serves_probes_metrics_and_json_logs(worker_dsn: str, tmp_path: P
     assert found[("pyrunlog_worker_claims_total", frozenset())] == 3
     assert found[("pyrunlog_worker_runs_in_flight", frozenset())] == 0
     lines = [json.loads(line) for line in log.read_text().splitlines()]
-    failed = [line for line in lines if "failed" in line["message"] and "run_id" in line]
+    failed = [line for line in lines if "failed (" in line["message"] and "run_id" in line]
     # the handler's failure, then the retry decision: both about attempt 1, a system_error
     assert len(failed) == 2, lines
+    finished = [
+        line for line in lines if line["message"].startswith("run ") and " of " in line["message"]
+    ]
+    assert len(finished) == 3, "one line per finished run"
+    assert all("run_id" in line and "integration_type" in line for line in finished), finished
     assert "retry as run" in failed[1]["message"]
     for line in failed:
         assert line["run_id"] == failed[0]["run_id"]
