@@ -8,6 +8,7 @@ import threading
 from types import FrameType
 
 import click
+import psycopg
 
 from pyrunlog.cli.common import dsn_option, friendly_errors, open_runlog
 from pyrunlog.observability.logs import LOG_FORMATS, configure_logging
@@ -39,8 +40,16 @@ def exporter(dsn: str, listen: str, port: int, timeout_ms: int, log_format: str)
     from pyrunlog.observability.exporter import ExporterServer
 
     configure_logging(log_format)
-    with open_runlog(dsn):
-        pass  # one clear error for a missing, older or newer schema
+    try:
+        with open_runlog(dsn):
+            pass  # one clear error for a missing, older or newer schema
+    except psycopg.OperationalError as exc:
+        # The database may come later: serve pyrunlog_exporter_up 0 meanwhile,
+        # so Prometheus sees the outage instead of a missing target.
+        logging.getLogger("pyrunlog.exporter").warning(
+            "cannot reach the database now (%s); serving pyrunlog_exporter_up 0 until it answers",
+            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+        )
     server = ExporterServer(dsn, port, listen, timeout_ms)
     logging.getLogger("pyrunlog.exporter").info("serving %s", server.url)
     stopped = threading.Event()

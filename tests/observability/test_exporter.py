@@ -72,3 +72,14 @@ def test_the_exporter_refuses_a_database_without_the_schema(empty_dsn: str, tmp_
     )
     assert result.returncode == 1
     assert "schema runlog is not installed" in result.stderr
+
+
+def test_an_unreachable_database_is_served_as_up_0(tmp_path: Path) -> None:
+    """Nothing listens on the DSN's port: the exporter still serves, with up 0."""
+    from tests.observability.processes import free_port
+
+    dsn = f"postgresql://nobody@127.0.0.1:{free_port()}/nothing?connect_timeout=2"
+    with serving(["exporter", "--dsn", dsn, "--port", "0"], tmp_path / "exporter.log") as url:
+        samples = scrape(url)
+    assert samples[("pyrunlog_exporter_up", frozenset())] == 0
+    assert "cannot reach the database now" in (tmp_path / "exporter.log").read_text()
