@@ -572,6 +572,8 @@ def test_a_reader_cannot_stack_queued_manual_runs_with_retry_period(
 ) -> None:
     dead_period(worker, "a")
     dead_period(worker, "b")
+    # readers request syncs of scheduled integrations only
+    admin.execute("SELECT runlog.set_schedule(%s, 'xledger', '0 6 * * *')", [ORG])
     with bound_reader(dsn, logins, admin) as reader:
         first = reader.execute("SELECT id FROM runlog.retry_period(%s, 'a')", [ORG]).fetchone()
         again = reader.execute("SELECT id FROM runlog.retry_period(%s, 'b')", [ORG]).fetchone()
