@@ -70,10 +70,15 @@ SELECT gen_random_uuid(), ({TYPES})[1 + i % 5], 'running', 'manual', now(), now(
     'worker-' || (i % 8)
 FROM generate_series(1, 200) AS i;
 
-INSERT INTO runlog.sync_schedule (org_id, integration_type, cron, cron_spec, time_zone, next_slot)
-SELECT md5(i::text)::uuid, ({TYPES})[1 + i % 5], '*/15 * * * *', runlog.parse_cron('*/15 * * * *'),
-    'Europe/Oslo', now() + interval '5 minutes'
-FROM generate_series(1, {SCHEDULES}) AS i;
+WITH s AS (
+    INSERT INTO runlog.sync_schedule (org_id, integration_type, cron, cron_spec, time_zone)
+    SELECT md5(i::text)::uuid, ({TYPES})[1 + i % 5], '*/15 * * * *',
+        runlog.parse_cron('*/15 * * * *'), 'Europe/Oslo'
+    FROM generate_series(1, {SCHEDULES}) AS i
+    RETURNING id
+)
+INSERT INTO runlog.schedule_slot (schedule_id, next_slot)
+SELECT id, now() + interval '5 minutes' FROM s;
 
 -- 100 schedules paused automatically
 UPDATE runlog.sync_schedule SET enabled = false, paused_at = now(), paused_reason = 'bench'

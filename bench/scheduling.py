@@ -97,15 +97,17 @@ def one_tick_seconds(dsn: str, schedules: int) -> float:
     """Seconds for one tick() that enqueues `schedules` due slots."""
     slot = datetime(2026, 11, 30, 6, 0, tzinfo=timezone.utc)
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("TRUNCATE runlog.sync_run_log, runlog.sync_schedule")
+        conn.execute("TRUNCATE runlog.sync_run_log, runlog.sync_schedule, runlog.schedule_slot")
         conn.execute(
-            "INSERT INTO runlog.sync_schedule (org_id, integration_type, cron, cron_spec,"
-            " time_zone, next_slot)"
+            "WITH s AS (INSERT INTO runlog.sync_schedule (org_id, integration_type, cron,"
+            " cron_spec, time_zone)"
             " SELECT gen_random_uuid(), 'xledger', '* * * * *', runlog.parse_cron('* * * * *'),"
-            " 'Europe/Oslo', %s FROM generate_series(1, %s)",
-            [slot, schedules],
+            " 'Europe/Oslo' FROM generate_series(1, %s) RETURNING id)"
+            " INSERT INTO runlog.schedule_slot (schedule_id, next_slot) SELECT id, %s FROM s",
+            [schedules, slot],
         )
         conn.execute("VACUUM ANALYZE runlog.sync_schedule")
+        conn.execute("VACUUM ANALYZE runlog.schedule_slot")
         conn.execute("VACUUM ANALYZE runlog.sync_run_log")
         started = time.perf_counter()
         row = conn.execute("SELECT runlog.tick(%s, 'bench')", [slot + timedelta(seconds=1)])

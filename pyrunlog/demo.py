@@ -219,7 +219,7 @@ def _screen(
         " (SELECT count(*) FROM runlog.sync_run_log WHERE status = 'queued'),"
         " (SELECT count(*) FROM runlog.drift_alerts),"
         " (SELECT count(*) FROM runlog.cold_starts),"
-        " (SELECT next_slot FROM runlog.sync_schedule ORDER BY next_slot LIMIT 1)"
+        " (SELECT min(next_slot) FROM runlog.schedule_slot)"
     ).fetchone()
     assert counts is not None
     scheduled, queued, drift, cold, next_slot = counts

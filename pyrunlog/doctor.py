@@ -181,8 +181,9 @@ def check_tick(conn: Conn) -> list[Finding]:
         [TICK_STALE],
     ).fetchone() or (None, True)
     overdue, oldest = conn.execute(
-        "SELECT count(*), min(c.next_slot) FROM runlog.sync_schedule c, runlog.settings s"
-        " WHERE c.enabled AND c.next_slot < now() - s.tick_interval"
+        "SELECT count(*), min(n.next_slot) FROM runlog.schedule_slot n"
+        " JOIN runlog.sync_schedule c ON c.id = n.schedule_id, runlog.settings s"
+        " WHERE c.enabled AND n.next_slot < now() - s.tick_interval"
     ).fetchone() or (0, None)
     return [
         _verdict(

@@ -104,7 +104,7 @@ class CatchUp(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Schedule:
-    """One row of runlog.sync_schedule."""
+    """One schedule: a row of runlog.sync_schedule with its runlog.schedule_slot."""
 
     id: int
     org_id: uuid.UUID

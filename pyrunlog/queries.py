@@ -269,6 +269,10 @@ SCHEDULE_COLUMNS = (
     "id, org_id, integration_type, cron, time_zone, enabled, catch_up, prewarm_lead,"
     " next_slot, last_slot"
 )
+# runlog.sync_schedule with its place in time (runlog.schedule_slot)
+SCHEDULES_WITH_SLOTS = (
+    "runlog.sync_schedule JOIN runlog.schedule_slot ON schedule_slot.schedule_id = sync_schedule.id"
+)
 
 
 def set_schedule(
@@ -309,7 +313,7 @@ def change_schedule(function: str, org_id: uuid.UUID, integration_type: str) -> 
 def schedules(org_id: uuid.UUID | None) -> Query:
     """The schedules (of one organisation), by organisation and integration."""
     return Query(
-        f"SELECT {SCHEDULE_COLUMNS} FROM runlog.sync_schedule"
+        f"SELECT {SCHEDULE_COLUMNS} FROM {SCHEDULES_WITH_SLOTS}"
         " WHERE %(org_id)s::uuid IS NULL OR org_id = %(org_id)s::uuid"
         " ORDER BY org_id, integration_type",
         {"org_id": org_id},

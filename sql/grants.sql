@@ -56,7 +56,7 @@ VALUES
     ('runlog._retry_delay(runlog.retry_policy, integer)',                                            false, false, false),
     ('runlog._retry_policy(uuid, text)',                                                             false, false, false),
     ('runlog._run_args_problem(uuid, text, text, timestamptz, text)',                                false, false, false),
-    ('runlog._schedule_summary(runlog.sync_schedule)',                                               false, false, false),
+    ('runlog._schedule_summary(runlog.sync_schedule, runlog.schedule_slot)',                         false, false, false),
     ('runlog._tenant_policies(text, text)',                                                          false, false, false),
     ('runlog._time_zone_problem(text)',                                                              false, false, false),
     ('runlog._watch_scheduled_integration()',                                                        false, false, false),

@@ -195,8 +195,8 @@ def cron_dsn(cron_database: str) -> Iterator[str]:
             conn.execute("SELECT runlog.uninstall_cron_jobs()")
             conn.execute("SELECT cron.unschedule(jobname) FROM cron.job")
             conn.execute(
-                "TRUNCATE runlog.sync_run_log, runlog.sync_schedule, runlog.prewarm_log,"
-                " cron.job_run_details"
+                "TRUNCATE runlog.sync_run_log, runlog.sync_schedule, runlog.schedule_slot,"
+                " runlog.prewarm_log, cron.job_run_details"
             )
 
     reset()

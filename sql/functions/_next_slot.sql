@@ -10,6 +10,10 @@ DECLARE
     earliest timestamp := pg_catalog.date_trunc('minute', _next_slot.after AT TIME ZONE _next_slot.time_zone)
     + interval '1 minute';
     day date := earliest::date;
+    -- integers, compared in the loops instead of building timestamps
+    first_day date := earliest::date;
+    first_hour integer := pg_catalog.date_part('hour', earliest)::integer;
+    first_minute integer := pg_catalog.date_part('minute', earliest)::integer;
     hour_value integer;
     minute_value integer;
     candidate timestamp;
@@ -23,10 +27,11 @@ BEGIN
         END IF;
         IF runlog._cron_day_matches(spec, day) THEN
             FOREACH hour_value IN ARRAY spec.hours LOOP
-                CONTINUE WHEN day + pg_catalog.make_interval(hours => hour_value, mins => 59) < earliest;
+                -- on the first day, only from the first local minute on
+                CONTINUE WHEN day = first_day AND hour_value < first_hour;
                 FOREACH minute_value IN ARRAY spec.minutes LOOP
+                    CONTINUE WHEN day = first_day AND hour_value = first_hour AND minute_value < first_minute;
                     candidate := day + pg_catalog.make_interval(hours => hour_value, mins => minute_value);
-                    CONTINUE WHEN candidate < earliest;
                     -- A local time in a DST gap maps to the same offset after
                     -- the gap (02:30 -> 03:30); in the repeated hour to its
                     -- second (standard-time) occurrence.

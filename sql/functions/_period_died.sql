@@ -41,6 +41,8 @@ BEGIN
         AND coalesce(s.last_success_at, s.created_at) <= pg_catalog.now() - config.auto_pause_without_success
     RETURNING s.* INTO paused;
     IF FOUND THEN
+        -- like disable_schedule, take the slot row's lock that tick() waits for
+        PERFORM FROM runlog.schedule_slot AS n WHERE n.schedule_id = paused.id FOR NO KEY UPDATE;
         -- one notice, when the schedule is paused; no tenant data in the payload
         PERFORM pg_catalog.pg_notify(
             'runlog_alert',

@@ -8,7 +8,18 @@ SET lock_timeout = '5s'
 AS $function$
 DECLARE
     removed runlog.sync_schedule;
+    slot runlog.schedule_slot;
 BEGIN
+    -- the schedule row first, then its slot (deleted with it): the order
+    -- every schedule function locks them in
+    PERFORM FROM runlog.sync_schedule AS s
+    WHERE s.org_id = delete_schedule.org_id AND s.integration_type = delete_schedule.integration_type
+    FOR UPDATE;
+    SELECT n.* INTO slot
+    FROM runlog.schedule_slot AS n
+    INNER JOIN runlog.sync_schedule AS s ON n.schedule_id = s.id
+    WHERE s.org_id = delete_schedule.org_id AND s.integration_type = delete_schedule.integration_type
+    FOR UPDATE OF n;
     DELETE FROM runlog.sync_schedule AS s
     WHERE s.org_id = delete_schedule.org_id AND s.integration_type = delete_schedule.integration_type
     RETURNING s.* INTO removed;
@@ -21,7 +32,7 @@ BEGIN
             HINT = 'SELECT org_id, integration_type FROM runlog.sync_schedule lists the schedules.';
     END IF;
     DELETE FROM runlog.schedule_prewarm AS w WHERE w.schedule_id = removed.id;
-    RETURN runlog._schedule_summary(removed);
+    RETURN runlog._schedule_summary(removed, slot);
 END
 $function$;
 

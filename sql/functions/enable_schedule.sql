@@ -8,19 +8,13 @@ SET lock_timeout = '5s'
 AS $function$
 DECLARE
     saved runlog.sync_schedule;
+    slot runlog.schedule_slot;
+    was_enabled boolean;
 BEGIN
-    UPDATE runlog.sync_schedule AS s
-    SET
-        enabled = coalesce(enable_schedule.enabled, true),
-        -- slots passed while disabled are not caught up
-        next_slot = CASE
-            WHEN NOT s.enabled AND coalesce(enable_schedule.enabled, true)
-                THEN runlog._next_slot(s.cron_spec, s.time_zone, pg_catalog.now())
-            ELSE s.next_slot
-        END,
-        updated_at = pg_catalog.now()
+    SELECT s.enabled INTO was_enabled
+    FROM runlog.sync_schedule AS s
     WHERE s.org_id = enable_schedule.org_id AND s.integration_type = enable_schedule.integration_type
-    RETURNING s.* INTO saved;
+    FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
             ERRCODE = 'RL004',
@@ -29,7 +23,23 @@ BEGIN
             ),
             HINT = 'SELECT org_id, integration_type FROM runlog.sync_schedule lists the schedules.';
     END IF;
-    RETURN runlog._schedule_summary(saved);
+    UPDATE runlog.sync_schedule AS s
+    SET
+        enabled = coalesce(enable_schedule.enabled, true),
+        updated_at = pg_catalog.now()
+    WHERE s.org_id = enable_schedule.org_id AND s.integration_type = enable_schedule.integration_type
+    RETURNING s.* INTO saved;
+    -- Slots passed while disabled are not caught up. Writing the slot row,
+    -- even unchanged, takes the lock tick() waits for.
+    UPDATE runlog.schedule_slot AS n
+    SET next_slot = CASE
+        WHEN NOT was_enabled AND saved.enabled
+            THEN runlog._next_slot(saved.cron_spec, saved.time_zone, pg_catalog.now())
+        ELSE n.next_slot
+    END
+    WHERE n.schedule_id = saved.id
+    RETURNING n.* INTO slot;
+    RETURN runlog._schedule_summary(saved, slot);
 END
 $function$;
 

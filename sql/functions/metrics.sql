@@ -91,8 +91,9 @@ AS $function$
 
     behind AS (
         SELECT s.integration_type, pg_catalog.count(*) AS schedules
-        FROM runlog.sync_schedule AS s
-        WHERE s.enabled AND s.next_slot < pg_catalog.now() - interval '2 minutes'
+        FROM runlog.schedule_slot AS n
+        INNER JOIN runlog.sync_schedule AS s ON n.schedule_id = s.id
+        WHERE s.enabled AND n.next_slot < pg_catalog.now() - interval '2 minutes'
         GROUP BY s.integration_type
     ),
 

@@ -10,8 +10,8 @@ DECLARE
     signalled integer := 0;
     due record;
 BEGIN
-    -- Pre-warm only reads sync_schedule and keeps its own state in
-    -- schedule_prewarm: it never locks a schedule row that tick() needs.
+    -- Pre-warm only reads sync_schedule and schedule_slot and keeps its own
+    -- state in schedule_prewarm: it never locks a row that tick() needs.
     FOR due IN
         WITH upcoming AS (
             -- The next slot after `at`: next_slot, or (when the tick of this
@@ -22,12 +22,13 @@ BEGIN
                 s.org_id,
                 s.integration_type,
                 CASE
-                    WHEN s.next_slot > prewarm.at THEN s.next_slot
+                    WHEN n.next_slot > prewarm.at THEN n.next_slot
                     ELSE runlog._next_slot(s.cron_spec, s.time_zone, prewarm.at)
                 END AS slot,
                 s.prewarm_lead
-            FROM runlog.sync_schedule AS s
-            WHERE s.enabled AND s.next_slot <= prewarm.at + s.prewarm_lead
+            FROM runlog.schedule_slot AS n
+            INNER JOIN runlog.sync_schedule AS s ON n.schedule_id = s.id
+            WHERE s.enabled AND n.next_slot <= prewarm.at + s.prewarm_lead
         ),
 
         signalled AS (
@@ -54,4 +55,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.prewarm(timestamptz) IS
-'Plans a pre-warm (a runlog.schedule_prewarm row) and sends NOTIFY runlog_prewarm with its integration type once for each schedule whose next slot is within its pre-warm lead; its state is in schedule_prewarm, so it never locks a schedule row. Returns the number of signals.';
+'Plans a pre-warm (a runlog.schedule_prewarm row) and sends NOTIFY runlog_prewarm with its integration type once for each schedule whose next slot is within its pre-warm lead; its state is in schedule_prewarm, so it never locks a schedule or slot row. Returns the number of signals.';

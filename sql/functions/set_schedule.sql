@@ -21,6 +21,8 @@ DECLARE
     );
     first_slot timestamptz;
     saved runlog.sync_schedule;
+    slot runlog.schedule_slot;
+    restart boolean;
 BEGIN
     IF problem.message IS NULL THEN
         parsed := runlog._parse_cron(set_schedule.cron);
@@ -67,13 +69,23 @@ BEGIN
             ),
             HINT = 'Check day-of-month against month: 0 0 30 2 * asks for 30 February.';
     END IF;
+    -- The place in time restarts from now when the expression or zone
+    -- changes or the schedule was disabled; otherwise it is kept.
+    SELECT
+        s.cron IS DISTINCT FROM set_schedule.cron
+        OR s.time_zone IS DISTINCT FROM set_schedule.time_zone
+        OR NOT s.enabled
+    INTO restart
+    FROM runlog.sync_schedule AS s
+    WHERE s.org_id = set_schedule.org_id AND s.integration_type = set_schedule.integration_type
+    FOR NO KEY UPDATE;
     INSERT INTO runlog.sync_schedule AS s (
-        org_id, integration_type, cron, cron_spec, time_zone, catch_up, prewarm_lead, enabled, next_slot
+        org_id, integration_type, cron, cron_spec, time_zone, catch_up, prewarm_lead, enabled
     )
     VALUES (
         set_schedule.org_id, set_schedule.integration_type, set_schedule.cron, parsed.spec,
         set_schedule.time_zone, set_schedule.catch_up, set_schedule.prewarm_lead,
-        coalesce(set_schedule.enabled, true), first_slot
+        coalesce(set_schedule.enabled, true)
     )
     ON CONFLICT ON CONSTRAINT sync_schedule_org_integration_key DO UPDATE
         SET
@@ -83,17 +95,15 @@ BEGIN
             catch_up = excluded.catch_up,
             prewarm_lead = excluded.prewarm_lead,
             enabled = excluded.enabled,
-            -- a changed expression or zone starts from now; otherwise keep the place
-            next_slot = CASE
-                WHEN s.cron IS DISTINCT FROM excluded.cron
-                    OR s.time_zone IS DISTINCT FROM excluded.time_zone
-                    OR NOT s.enabled
-                    THEN excluded.next_slot
-                ELSE s.next_slot
-            END,
             updated_at = pg_catalog.now()
     RETURNING s.* INTO saved;
-    RETURN runlog._schedule_summary(saved);
+    -- Writing the slot row, even unchanged, takes the lock tick() waits for.
+    INSERT INTO runlog.schedule_slot AS n (schedule_id, next_slot)
+    VALUES (saved.id, first_slot)
+    ON CONFLICT (schedule_id) DO UPDATE
+        SET next_slot = CASE WHEN coalesce(restart, true) THEN excluded.next_slot ELSE n.next_slot END
+    RETURNING n.* INTO slot;
+    RETURN runlog._schedule_summary(saved, slot);
 END
 $function$;
 

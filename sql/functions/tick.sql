@@ -13,7 +13,6 @@ DECLARE
     enqueued integer;
     waited integer;
     busy_id bigint;
-    retried bigint [] := '{}';
     queued_kinds text [];
 BEGIN
     IF tick.at IS NULL OR NOT pg_catalog.isfinite(tick.at) THEN
@@ -28,11 +27,15 @@ BEGIN
     SELECT s.* INTO STRICT config FROM runlog.settings AS s;
 
     -- Set-based: every due schedule nobody else holds, in one pass.
+    -- The lock is on the narrow schedule_slot row, the one the schedule
+    -- functions lock too while they change a schedule.
     SELECT coalesce(pg_catalog.array_agg(s.id), '{}') INTO taken
     FROM (
-        SELECT d.id FROM runlog.sync_schedule AS d
-        WHERE d.enabled AND d.next_slot <= tick.at
-        FOR NO KEY UPDATE SKIP LOCKED
+        SELECT n.schedule_id AS id
+        FROM runlog.schedule_slot AS n
+        INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
+        WHERE d.enabled AND n.next_slot <= tick.at
+        FOR NO KEY UPDATE OF n SKIP LOCKED
     ) AS s;
     -- An open transaction that inserted a run with one of these slots' keys
     -- (only operators choose keys) makes the INSERT wait for it. After a
@@ -45,7 +48,7 @@ BEGIN
     EXCEPTION WHEN lock_not_available THEN
         enqueued := 0;
         queued_kinds := '{}';
-        retried := taken;
+        taken := '{}';  -- undone: each due schedule is tried below
     END;
     PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
 
@@ -55,19 +58,20 @@ BEGIN
     -- latest and none. A schedule still held after lock_timeout is left for
     -- the next tick, with a warning.
     FOR busy_id IN
-        SELECT d.id FROM runlog.sync_schedule AS d
+        SELECT n.schedule_id
+        FROM runlog.schedule_slot AS n
+        INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
         WHERE
-            d.enabled AND d.next_slot <= tick.at
-            AND (
-                NOT EXISTS (SELECT FROM pg_catalog.unnest(taken) AS t (id) WHERE t.id = d.id)
-                OR EXISTS (SELECT FROM pg_catalog.unnest(retried) AS t (id) WHERE t.id = d.id)
-            )
-        ORDER BY d.id
+            d.enabled AND n.next_slot <= tick.at
+            -- a hashed subplan: one probe per schedule still due
+            AND n.schedule_id NOT IN (SELECT t.id FROM pg_catalog.unnest(taken) AS t (id))
+        ORDER BY n.schedule_id
     LOOP
         BEGIN
-            PERFORM FROM runlog.sync_schedule AS d
-            WHERE d.id = busy_id AND d.enabled AND d.next_slot <= tick.at
-            FOR NO KEY UPDATE;
+            PERFORM FROM runlog.schedule_slot AS n
+            INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
+            WHERE n.schedule_id = busy_id AND d.enabled AND n.next_slot <= tick.at
+            FOR NO KEY UPDATE OF n;
             IF FOUND THEN
                 SELECT e.enqueued, queued_kinds || e.kinds INTO waited, queued_kinds
                 FROM runlog._enqueue_due(ARRAY[busy_id], tick.at, config) AS e;

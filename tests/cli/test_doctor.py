@@ -71,7 +71,7 @@ def test_overdue_slots_and_a_stale_tick_are_failures_with_their_fix(
     with psycopg.connect(admin_dsn, autocommit=True) as admin_conn:
         admin_conn.execute("SELECT runlog.set_schedule(%s, 'xledger', '* * * * *')", [ORG])
     assert "late slots" not in not_ok(findings(admin_dsn))
-    conn.execute("UPDATE runlog.sync_schedule SET next_slot = now() - interval '3 minutes'")
+    conn.execute("UPDATE runlog.schedule_slot SET next_slot = now() - interval '3 minutes'")
     conn.execute("UPDATE runlog.scheduler_state SET last_tick_at = now() - interval '3 minutes'")
     found = findings(admin_dsn)
     level, message, fix = found["late slots"]

@@ -63,7 +63,7 @@ def test_counts_of_one_are_singular(dsn: str, admin_dsn: str, worker_dsn: str) -
             done = worker.start_run(ORG, "visma")
             worker.finish_run(done.id, "succeeded")
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("UPDATE runlog.sync_schedule SET next_slot = now() - interval '10 seconds'")
+        conn.execute("UPDATE runlog.schedule_slot SET next_slot = now() - interval '10 seconds'")
         conn.execute(
             "UPDATE runlog.sync_run_log SET started_at = now() - interval '40 days',"
             " ended_at = now() - interval '40 days', queued_at = now() - interval '40 days'"

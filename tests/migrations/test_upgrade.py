@@ -54,6 +54,10 @@ def test_previous_release_upgrades_in_place_with_rows_intact(empty_dsn: str, dsn
         conn.execute(
             "SELECT runlog.set_schedule(%s, 'xledger', '*/5 * * * *', 'Europe/Oslo')", [org]
         )
+        # one slot enqueued: the schedule has a last_slot and a later next_slot
+        conn.execute(
+            "SELECT runlog.tick(next_slot + interval '1 second') FROM runlog.sync_schedule"
+        )
         done = conn.execute("SELECT id FROM runlog.start_run(%s, 'xledger')", [org]).fetchone()
         assert done is not None
         conn.execute("SELECT runlog.finish_run(%s, 'succeeded', 10, 1)", [done[0]])
@@ -66,6 +70,8 @@ def test_previous_release_upgrades_in_place_with_rows_intact(empty_dsn: str, dsn
         schedules = conn.execute(
             "SELECT org_id, integration_type, cron, time_zone FROM runlog.sync_schedule"
         ).fetchall()
+        slots = conn.execute("SELECT id, next_slot, last_slot FROM runlog.sync_schedule").fetchall()
+        assert slots[0][2] is not None
 
     migrate(empty_dsn)
 
@@ -81,6 +87,12 @@ def test_previous_release_upgrades_in_place_with_rows_intact(empty_dsn: str, dsn
             ).fetchall()
             == schedules
         ), "the upgrade changed or lost schedules"
+        assert (
+            conn.execute(
+                "SELECT schedule_id, next_slot, last_slot FROM runlog.schedule_slot"
+            ).fetchall()
+            == slots
+        ), "the upgrade lost the schedules' next and last slots (now in runlog.schedule_slot)"
         running = conn.execute(
             "SELECT id FROM runlog.sync_run_log WHERE status = 'running'"
         ).fetchone()

@@ -138,7 +138,7 @@ def test_a_claimed_scheduled_run_lands_in_its_drift_bucket(
 def test_schedules_behind_and_the_tick_timestamp(conn: Conn, monitor_dsn: str) -> None:
     conn.execute("SELECT runlog.set_schedule(%s, 'xledger', '*/5 * * * *')", [ORG])
     assert value(metrics(monitor_dsn), "pyrunlog_tick_last_success_timestamp_seconds") == 0
-    conn.execute("UPDATE runlog.sync_schedule SET next_slot = now() - interval '1 hour'")
+    conn.execute("UPDATE runlog.schedule_slot SET next_slot = now() - interval '1 hour'")
     assert value(metrics(monitor_dsn), "pyrunlog_schedules_behind", integration_type="xledger") == 1
     conn.execute("SELECT runlog.tick()")
     rows = metrics(monitor_dsn)

@@ -75,8 +75,8 @@ def make_machine(dsn: str) -> type[RuleBasedStateMachine]:
         @initialize()
         def empty_log_with_schedules(self) -> None:
             self.conn.execute(
-                "TRUNCATE runlog.sync_run_log, runlog.sync_schedule, runlog.integration_health,"
-                " runlog.integration_holds"
+                "TRUNCATE runlog.sync_run_log, runlog.sync_schedule, runlog.schedule_slot,"
+                " runlog.integration_health, runlog.integration_holds"
             )
             for org, policy in zip(ORGS, ("none", "latest", "all"), strict=True):
                 self.runlog.set_schedule(org, "xledger", "*/7 * * * *", "Europe/Oslo", policy)

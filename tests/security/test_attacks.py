@@ -74,6 +74,18 @@ def test_a_reader_sees_no_other_organisation_in_any_table_or_view(reader: Conn, 
     assert hidden == OPERATOR_TABLES, "only these tables are closed to readers"
 
 
+def test_a_reader_sees_the_slots_of_its_own_schedules_only(reader: Conn, conn: Conn) -> None:
+    """runlog.schedule_slot has no org_id: its policy goes through sync_schedule's."""
+    own = conn.execute(
+        "SELECT n.schedule_id FROM runlog.schedule_slot n JOIN runlog.sync_schedule s"
+        " ON s.id = n.schedule_id WHERE s.org_id = %s",
+        [ORG_A],
+    ).fetchall()
+    assert len(own) == 1
+    assert conn.execute("SELECT count(*) FROM runlog.schedule_slot").fetchone() == (2,)
+    assert reader.execute("SELECT schedule_id FROM runlog.schedule_slot").fetchall() == own
+
+
 def test_a_reader_sees_no_other_organisation_through_any_function(reader: Conn) -> None:
     for sql in (
         "SELECT org_id FROM runlog.last_runs(%s)",

@@ -26,7 +26,7 @@ def schedule_both(runlog: RunLog, conn: Conn) -> None:
     """Both organisations sync xledger hourly; their next slot is SLOT."""
     for org in (HOME, VICTIM):
         runlog.set_schedule(org, "xledger", "0 * * * *")
-    conn.execute("UPDATE runlog.sync_schedule SET next_slot = %s", [SLOT])
+    conn.execute("UPDATE runlog.schedule_slot SET next_slot = %s", [SLOT])
 
 
 def test_a_reader_may_not_choose_an_idempotency_key(

@@ -31,7 +31,7 @@ def test_a_lock_timeout_in_tick_is_logged_and_the_worker_carries_on(
     maintain raises pyrunlog.errors.LockTimeout in the worker's main loop."""
     caplog.set_level(logging.WARNING, logger="pyrunlog.worker")
     runlog.set_schedule(VICTIM, "xledger", "* * * * *")
-    conn.execute("UPDATE runlog.sync_schedule SET next_slot = now() - interval '30 seconds'")
+    conn.execute("UPDATE runlog.schedule_slot SET next_slot = now() - interval '30 seconds'")
     app = App()
 
     @app.handler("xledger")

@@ -17,13 +17,13 @@ def test_a_worker_cannot_tick_at_a_time_of_its_choosing(
     worker_dsn: str, conn: Conn, admin_runlog: RunLog
 ) -> None:
     admin_runlog.set_schedule(VICTIM, "xledger", "0 6 1 1 *")  # next slot: next 1 January
-    before = conn.execute("SELECT next_slot FROM runlog.sync_schedule").fetchone()
+    before = conn.execute("SELECT next_slot FROM runlog.schedule_slot").fetchone()
     with psycopg.connect(worker_dsn, autocommit=True) as worker:
         assert sqlstate_of(worker, "SELECT runlog.maintain('w', %s)", NEXT_YEAR) == "42883"
         assert sqlstate_of(worker, "SELECT runlog.tick(%s)", NEXT_YEAR) == "42501"
         assert sqlstate_of(worker, "SELECT runlog.prewarm(%s)", NEXT_YEAR) == "42501"
         assert worker.execute("SELECT * FROM runlog.maintain('w')").fetchall() == [(0, 0, 0)]
-    assert conn.execute("SELECT next_slot FROM runlog.sync_schedule").fetchone() == before
+    assert conn.execute("SELECT next_slot FROM runlog.schedule_slot").fetchone() == before
     assert conn.execute("SELECT count(*) FROM runlog.sync_run_log").fetchone() == (0,)
 
 

@@ -107,7 +107,7 @@ def test_240_every_minute_schedules_get_every_slot_once_over_3_real_minutes(
                 "SELECT runlog.set_schedule(%s, 'xledger', '* * * * *', 'UTC', %s)",
                 [(org, policies[n % 3]) for n, org in enumerate(orgs)],
             )
-        row = admin.execute("SELECT min(next_slot), max(next_slot) FROM runlog.sync_schedule")
+        row = admin.execute("SELECT min(next_slot), max(next_slot) FROM runlog.schedule_slot")
         first, latest = row.fetchone() or (None, None)
         assert first is not None
         assert first == latest

@@ -356,8 +356,11 @@ def test_auto_pause_after_enough_dead_periods_with_one_notice_and_resume(
     assert "3 periods died in a row" in paused["paused_reason"]
     resumed = rows(admin, "SELECT * FROM runlog.resume_schedule(%s, 'xledger')", ORG)[0]
     assert resumed["enabled"]
-    assert resumed["paused_at"] is None
-    assert resumed["dead_periods_in_row"] == 0
+    assert resumed["next_slot"] > paused["updated_at"]  # from now: the paused slots are skipped
+    schedule = rows(admin, "SELECT * FROM runlog.sync_schedule")[0]
+    assert schedule["paused_at"] is None
+    assert schedule["paused_reason"] is None
+    assert schedule["dead_periods_in_row"] == 0
 
 
 def test_no_auto_pause_without_the_days_and_a_success_resets_the_count(

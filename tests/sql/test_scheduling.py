@@ -19,8 +19,8 @@ def schedule(conn: Conn, cron: str = "*/10 * * * *", catch_up: str = "latest",
     call(conn, "SELECT * FROM runlog.set_schedule(%s, %s, %s, %s, %s)",
          ORG, kind, cron, kw.get("zone", "UTC"), catch_up)  # fmt: skip
     conn.execute(
-        "UPDATE runlog.sync_schedule SET next_slot = %s"
-        " WHERE org_id = %s AND integration_type = %s",
+        "UPDATE runlog.schedule_slot n SET next_slot = %s FROM runlog.sync_schedule s"
+        " WHERE s.id = n.schedule_id AND s.org_id = %s AND s.integration_type = %s",
         [next_slot, ORG, kind],
     )
 
@@ -37,7 +37,9 @@ def queued_slots(conn: Conn) -> list[datetime]:
 
 def next_slot(conn: Conn, kind: str = "xledger") -> datetime:
     row = conn.execute(
-        "SELECT next_slot FROM runlog.sync_schedule WHERE integration_type = %s", [kind]
+        "SELECT n.next_slot FROM runlog.schedule_slot n JOIN runlog.sync_schedule s"
+        " ON s.id = n.schedule_id WHERE s.integration_type = %s",
+        [kind],
     ).fetchone()
     assert row is not None
     return row[0]  # type: ignore[no-any-return]

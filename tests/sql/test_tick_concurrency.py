@@ -41,7 +41,7 @@ COMPETITORS: dict[str, tuple[str, bool]] = {
 
 
 def first_slot(admin: Conn) -> datetime:
-    row = admin.execute("SELECT min(next_slot) FROM runlog.sync_schedule").fetchone()
+    row = admin.execute("SELECT min(next_slot) FROM runlog.schedule_slot").fetchone()
     assert row is not None
     assert row[0] is not None
     return row[0]  # type: ignore[no-any-return]

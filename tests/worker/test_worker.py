@@ -189,7 +189,7 @@ def test_tick_mode_drives_schedules_without_pg_cron(
     done = threading.Event()
     app.handler("xledger")(lambda ctx: done.set())
     runlog.set_schedule(ORG, "xledger", "* * * * *")
-    conn.execute("UPDATE runlog.sync_schedule SET next_slot = now() - interval '10 seconds'")
+    conn.execute("UPDATE runlog.schedule_slot SET next_slot = now() - interval '10 seconds'")
     start_worker(app, tick=True)
     assert done.wait(10), "the worker's tick must enqueue the due slot and run it"
     (run,) = runlog.run_history(ORG)
