@@ -50,7 +50,13 @@ def exporter(dsn: str, listen: str, port: int, timeout_ms: int, log_format: str)
             "cannot reach the database now (%s); serving pyrunlog_exporter_up 0 until it answers",
             str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
         )
-    server = ExporterServer(dsn, port, listen, timeout_ms)
+    try:
+        server = ExporterServer(dsn, port, listen, timeout_ms)
+    except OSError as exc:  # the port is taken, or the address is not this host's
+        raise click.ClickException(
+            f"cannot listen on {listen}:{port}: {exc.strerror or exc};"
+            " pass a free --port (0: any) or another --listen address"
+        ) from exc
     logging.getLogger("pyrunlog.exporter").info("serving %s", server.url)
     stopped = threading.Event()
 

@@ -74,6 +74,27 @@ def test_the_exporter_refuses_a_database_without_the_schema(empty_dsn: str, tmp_
     assert "schema runlog is not installed" in result.stderr
 
 
+def test_a_port_in_use_is_one_clear_line_not_a_traceback(dsn: str) -> None:
+    import socket
+    import subprocess
+
+    from tests.observability.processes import console_script
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [console_script(), "exporter", "--dsn", dsn, "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_an_unreachable_database_is_served_as_up_0(tmp_path: Path) -> None:
     """Nothing listens on the DSN's port: the exporter still serves, with up 0."""
     from tests.observability.processes import free_port
