@@ -141,28 +141,37 @@ def _migrate(
     with MigrationLock(conn, _dsn_of(conn)) as lock:
         applied = _applied(conn)
         _check(applied, files)
-        done: list[int] = []
         for migration in files:
-            if migration.version in applied:
-                if applied[migration.version] is None:  # applied by psql: adopt it
-                    _record(conn, migration)
-                continue
-            run_with_lock_retries(
-                conn, _dsn_of(conn), migration.path.name, _applier(conn, migration)
-            )
-            done.append(migration.version)
-            if lock.upgrade():  # the lock table exists now: another migrator may have run
-                applied = _applied(conn)
-        _apply_repeatables(conn, scripts)
-        return done
+            if migration.version in applied and applied[migration.version] is None:
+                _record(conn, migration)  # applied by psql: adopt it
+        pending = [m for m in files if m.version not in applied]
+        if not pending:
+            _apply_repeatables(conn, scripts)
+            return []
+        # The migrations and the function files they go with commit together:
+        # a pg_cron job running meanwhile sees the old schema with the old
+        # functions or the new schema with the new ones, never a dropped
+        # column under a function that still reads it.
+        run_with_lock_retries(
+            conn,
+            _dsn_of(conn),
+            ", ".join(m.path.name for m in pending) + " with the functions, views and grants",
+            _upgrader(conn, pending, scripts),
+        )
+        lock.upgrade()
+        return [m.version for m in pending]
 
 
-def _applier(conn: psycopg.Connection[Any], migration: Migration) -> Callable[[], None]:
-    """Apply one migration and record it (inside the caller's transaction)."""
+def _upgrader(
+    conn: psycopg.Connection[Any], pending: list[Migration], scripts: list[Repeatable]
+) -> Callable[[], None]:
+    """Apply and record the pending migrations, then the changed repeatables: one transaction."""
 
     def apply() -> None:
-        conn.execute(migration.sql.encode())
-        _record(conn, migration)
+        for migration in pending:
+            conn.execute(migration.sql.encode())
+            _record(conn, migration)
+        _apply_scripts(conn, _changed_repeatables(conn, scripts))
 
     return apply
 
@@ -175,32 +184,45 @@ def _dsn_of(conn: psycopg.Connection[Any]) -> str:
 
 def _apply_repeatables(conn: psycopg.Connection[Any], scripts: list[Repeatable]) -> None:
     """Re-apply the changed repeatable files, and then the grants, in one transaction."""
+    changed = _changed_repeatables(conn, scripts)
+    if changed:
+        run_with_lock_retries(
+            conn,
+            _dsn_of(conn),
+            "the functions, views and grants",
+            lambda: _apply_scripts(conn, changed),
+        )
+
+
+def _changed_repeatables(
+    conn: psycopg.Connection[Any], scripts: list[Repeatable]
+) -> list[Repeatable]:
+    """The repeatable files whose checksum changed, and then the grants if any did."""
     applied = _applied_repeatables(conn)
     changed = [s for s in scripts if applied.get(s.key) != s.checksum]
-    if not changed:
-        return
     grants = scripts[-1]
-    if grants not in changed:
+    if changed and grants not in changed:
         changed.append(grants)  # a new or replaced function needs its grants again
+    return changed
 
-    def apply() -> None:
-        # Function bodies may name functions applied later in the same batch.
-        conn.execute("SET LOCAL check_function_bodies = off")
-        for script in changed:
-            try:
-                conn.execute(script.sql.encode())
-            except psycopg.errors.LockNotAvailable:
-                raise  # retried by run_with_lock_retries
-            except psycopg.Error as exc:
-                raise MigrationError(f"{script.key}: {exc}") from exc
-            conn.execute(
-                "INSERT INTO runlog.schema_repeatables (path, checksum) VALUES (%s, %s)"
-                " ON CONFLICT (path) DO UPDATE"
-                " SET checksum = excluded.checksum, applied_at = pg_catalog.now()",
-                [script.key, script.checksum],
-            )
 
-    run_with_lock_retries(conn, _dsn_of(conn), "the functions, views and grants", apply)
+def _apply_scripts(conn: psycopg.Connection[Any], changed: list[Repeatable]) -> None:
+    """Apply these repeatable files and record their checksums (in the caller's transaction)."""
+    # Function bodies may name functions applied later in the same batch.
+    conn.execute("SET LOCAL check_function_bodies = off")
+    for script in changed:
+        try:
+            conn.execute(script.sql.encode())
+        except psycopg.errors.LockNotAvailable:
+            raise  # retried by run_with_lock_retries
+        except psycopg.Error as exc:
+            raise MigrationError(f"{script.key}: {exc}") from exc
+        conn.execute(
+            "INSERT INTO runlog.schema_repeatables (path, checksum) VALUES (%s, %s)"
+            " ON CONFLICT (path) DO UPDATE"
+            " SET checksum = excluded.checksum, applied_at = pg_catalog.now()",
+            [script.key, script.checksum],
+        )
 
 
 def _applied(conn: psycopg.Connection[Any]) -> dict[int, str | None]:

@@ -45,7 +45,7 @@ BEGIN
         PERFORM pg_catalog.set_config('lock_timeout', '1s', true);
         SELECT e.enqueued, e.kinds INTO enqueued, queued_kinds
         FROM runlog._enqueue_due(taken, tick.at, config) AS e;
-    EXCEPTION WHEN lock_not_available THEN
+    EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
         enqueued := 0;
         queued_kinds := '{}';
         taken := '{}';  -- undone: each due schedule is tried below
@@ -77,9 +77,16 @@ BEGIN
                 FROM runlog._enqueue_due(ARRAY[busy_id], tick.at, config) AS e;
                 enqueued := enqueued + waited;
             END IF;
-        EXCEPTION WHEN lock_not_available THEN
-            RAISE WARNING 'tick: schedule % (or a run with its slot''s key) stayed locked by another transaction; its slot waits for the next tick',
-                busy_id;
+        EXCEPTION
+            WHEN lock_not_available THEN
+                RAISE WARNING 'tick: schedule % (or a run with its slot''s key) stayed locked by another transaction; its slot waits for the next tick',
+                    busy_id;
+            -- An operator's transaction holds this schedule and waits for one
+            -- tick holds: give up this wait (the operator's edit goes through),
+            -- not the whole tick.
+            WHEN deadlock_detected THEN
+                RAISE WARNING 'tick: schedule % is held by a transaction that waits for tick; its slot waits for the next tick',
+                    busy_id;
         END;
     END LOOP;
 
@@ -94,4 +101,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.tick(timestamptz, text) IS
-'Enqueues every slot that has come (status queued, triggered_by scheduler, idempotency key per slot) following each schedule''s catch-up policy, set-based; one tick at a time, waiting for schedule rows an open transaction holds instead of skipping them, so no slot is lost or enqueued twice; a schedule (or its slot''s idempotency key) another transaction holds past lock_timeout waits for the next tick with a warning, and the other schedules are enqueued. Returns the number of runs enqueued.';
+'Enqueues every slot that has come (status queued, triggered_by scheduler, idempotency key per slot) following each schedule''s catch-up policy, set-based; one tick at a time, waiting for schedule rows an open transaction holds instead of skipping them, so no slot is lost or enqueued twice; a schedule (or its slot''s idempotency key) another transaction holds past lock_timeout, or holds while waiting for tick (a deadlock), waits for the next tick with a warning, and the other schedules are enqueued. Returns the number of runs enqueued.';

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import uuid
+from pathlib import Path
 
 import psycopg
+import pytest
 
-from pyrunlog.migrate import migrate, migrations
+from pyrunlog.errors import MigrationError
+from pyrunlog.migrate import migrate, migrations, sql_dir
 from tests.migrations.test_migrate import catalog
 
 # The migrations of release 0.1.0, the last one deployed, with the checksums
@@ -102,3 +106,24 @@ def test_previous_release_upgrades_in_place_with_rows_intact(empty_dsn: str, dsn
         ).fetchone()
         assert finished == ("succeeded",), "a run started before the upgrade finishes after it"
     assert catalog(empty_dsn) == catalog(dsn), "the upgraded schema differs from a fresh one"
+
+
+def test_an_upgrade_commits_its_migrations_with_their_functions_or_nothing(
+    empty_dsn: str, tmp_path: Path
+) -> None:
+    """A pg_cron tick never meets new tables with old functions: one transaction, or none.
+
+    A function file that fails makes the whole upgrade roll back, so the
+    database keeps 0.1.0's schema and functions, and its tick still works.
+    """
+    deploy_previous_release(empty_dsn)
+    copy = tmp_path / "sql"
+    shutil.copytree(sql_dir(), copy)
+    (copy / "functions" / "version.sql").write_text("SELECT no_such_function();\n")
+    with pytest.raises(MigrationError, match=r"version\.sql"):
+        migrate(empty_dsn, copy)
+    with psycopg.connect(empty_dsn, autocommit=True) as conn:
+        versions = conn.execute("SELECT version FROM runlog.schema_migrations ORDER BY 1")
+        assert [v for (v,) in versions] == [1, 2, 3]
+        assert conn.execute("SELECT to_regclass('runlog.schedule_slot')").fetchone() == (None,)
+        assert conn.execute("SELECT runlog.tick()").fetchone() == (0,)

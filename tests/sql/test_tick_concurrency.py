@@ -106,3 +106,46 @@ def test_no_slot_is_lost_or_repeated_whatever_runs_beside_tick(
         {(org, slot + timedelta(minutes=m)): 1 for org in expected_orgs for m in (0, 1)}
     )
     assert slots == expected
+
+
+def test_an_operator_edit_that_deadlocks_with_tick_costs_one_slot_not_the_tick(
+    admin_dsn: str,
+) -> None:
+    """One open transaction disables two schedules; tick holds the second's slot row.
+
+    Tick waits for the first schedule (the operator holds it) while the
+    operator waits for the second (tick holds its slot): a deadlock. Tick
+    gives up that one wait and enqueues every other schedule; the operator's
+    transaction then goes through.
+    """
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        for org in ORGS:
+            admin.execute("SELECT runlog.set_schedule(%s, %s, '* * * * *')", [org, KIND])
+        slot = first_slot(admin)
+        at = slot + timedelta(seconds=2)
+        result: list[int] = []
+        errors: list[BaseException] = []
+        with (
+            psycopg.connect(admin_dsn) as holder,
+            psycopg.connect(admin_dsn, autocommit=True) as ticker,
+        ):
+            holder.execute("SELECT runlog.disable_schedule(%s, %s)", [ORGS[0], KIND])
+
+            def run_tick() -> None:
+                try:
+                    row = ticker.execute("SELECT runlog.tick(%s, 'test')", [at]).fetchone()
+                    assert row is not None
+                    result.append(int(row[0]))
+                except BaseException as exc:  # reported in the test's thread
+                    errors.append(exc)
+
+            thread = threading.Thread(target=run_tick)
+            thread.start()
+            thread.join(HELD_SECONDS)  # tick now waits for ORGS[0]'s slot
+            holder.execute("SELECT runlog.disable_schedule(%s, %s)", [ORGS[1], KIND])
+            holder.commit()
+            thread.join(30)
+        assert not errors, errors
+        assert result == [len(ORGS) - 1]
+        slots = enqueued_slots(admin)
+    assert slots == Counter({(org, slot): 1 for org in ORGS[1:]})
