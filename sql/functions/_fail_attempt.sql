@@ -15,7 +15,6 @@ AS $function$
 DECLARE
     current runlog.sync_run_log;
     failed runlog.sync_run_log;
-    retry runlog.sync_run_log;
     policy runlog.retry_policy;
     decision text;
     counted integer;
@@ -27,11 +26,13 @@ DECLARE
     free_rate_limited constant integer := 10;
     limited_in_row integer;
 BEGIN
-    -- No lock yet: what the decision reads does not change while the run runs,
-    -- and the UPDATE below re-checks that it still runs.
+    -- Locked until the transaction ends (reap_stale holds the lock already):
+    -- no other session ends the attempt meanwhile, so the statement below that
+    -- ends it and queues its next attempt finds it still running.
     SELECT r.* INTO current
     FROM runlog.sync_run_log AS r
-    WHERE r.id = _fail_attempt.run_id AND r.status = 'running';
+    WHERE r.id = _fail_attempt.run_id AND r.status = 'running'
+    FOR UPDATE;
     IF NOT FOUND THEN
         RETURN;  -- the caller raises (or, the reaper, skips)
     END IF;
@@ -86,21 +87,61 @@ BEGIN
         decision := CASE WHEN due >= deadline THEN 'window_closed' ELSE 'retry' END;
     END IF;
 
-    UPDATE runlog.sync_run_log AS r
-    SET
-        status = _fail_attempt.status,
-        ended_at = greatest(pg_catalog.clock_timestamp(), r.started_at),
-        records_processed = coalesce(_fail_attempt.records_processed, r.records_processed),
-        records_failed = coalesce(_fail_attempt.records_failed, r.records_failed),
-        error_message = pg_catalog.left(_fail_attempt.error_message, 2000),
-        failure_type = _fail_attempt.failure_type,
-        retry_decision = decision
-    WHERE r.id = current.id AND r.status = 'running'
-    RETURNING r.* INTO failed;
-    IF NOT FOUND THEN
-        RETURN;  -- ended meanwhile by another session
+    IF decision = 'retry' THEN
+        -- One statement ends the attempt and queues the next, instead of an UPDATE
+        -- and an INSERT: the table's CHECK constraints, generated columns and
+        -- indexes are set up once, which is most of what a statement on this
+        -- table costs. Its first row is the locked attempt itself, as it stands:
+        -- its id conflicts, so it takes the DO UPDATE (and the AFTER UPDATE
+        -- triggers fire as for an UPDATE; the table has no BEFORE INSERT trigger
+        -- to see the row proposed). The second row is the retry, with a new id.
+        -- The rows are written in this order, so the attempt leaves the
+        -- period's live idempotency key before the retry takes it.
+        RETURN QUERY
+            INSERT INTO runlog.sync_run_log AS r (
+                id, org_id, integration_type, status, triggered_by, scheduled_for, idempotency_key,
+                attempt, retry_of, counted_attempt, run_after, run_before, started_at, heartbeat_at
+            )
+            OVERRIDING SYSTEM VALUE
+            VALUES
+            (
+                current.id, current.org_id, current.integration_type, current.status,
+                current.triggered_by, current.scheduled_for, current.idempotency_key,
+                current.attempt, current.retry_of, current.counted_attempt, current.run_after,
+                current.run_before, current.started_at, current.heartbeat_at
+            ),
+            (
+                DEFAULT, current.org_id, current.integration_type, 'queued',
+                current.triggered_by, current.scheduled_for, current.idempotency_key,
+                current.attempt + 1, current.id, counted, due, deadline, NULL, NULL
+            )
+            ON CONFLICT (id) DO UPDATE
+                SET
+                    status = _fail_attempt.status,
+                    ended_at = greatest(pg_catalog.clock_timestamp(), r.started_at),
+                    records_processed = coalesce(_fail_attempt.records_processed, r.records_processed),
+                    records_failed = coalesce(_fail_attempt.records_failed, r.records_failed),
+                    error_message = pg_catalog.left(_fail_attempt.error_message, 2000),
+                    failure_type = _fail_attempt.failure_type,
+                    retry_decision = decision
+            RETURNING r.*;
+    ELSE
+        UPDATE runlog.sync_run_log AS r
+        SET
+            status = _fail_attempt.status,
+            ended_at = greatest(pg_catalog.clock_timestamp(), r.started_at),
+            records_processed = coalesce(_fail_attempt.records_processed, r.records_processed),
+            records_failed = coalesce(_fail_attempt.records_failed, r.records_failed),
+            error_message = pg_catalog.left(_fail_attempt.error_message, 2000),
+            failure_type = _fail_attempt.failure_type,
+            retry_decision = decision
+        WHERE r.id = current.id AND r.status = 'running'
+        RETURNING r.* INTO failed;
+        IF NOT FOUND THEN
+            RETURN;  -- not reached: locked above while running
+        END IF;
+        RETURN NEXT failed;
     END IF;
-    RETURN NEXT failed;
 
     IF _fail_attempt.failure_type = 'rate_limited' THEN
         -- The throttle is on the credential: hold the whole integration.
@@ -108,7 +149,7 @@ BEGIN
         VALUES (
             current.org_id, current.integration_type,
             pg_catalog.now() + coalesce(delay, greatest(waited, policy.initial_delay)),
-            failed.error_message, current.id
+            pg_catalog.left(_fail_attempt.error_message, 2000), current.id
         )
         ON CONFLICT (org_id, integration_type) DO UPDATE
             SET
@@ -118,21 +159,7 @@ BEGIN
                 updated_at = pg_catalog.now();
     END IF;
 
-    IF decision = 'retry' THEN
-        INSERT INTO runlog.sync_run_log AS r (
-            org_id, integration_type, status, triggered_by, scheduled_for, idempotency_key,
-            attempt, retry_of, counted_attempt, run_after, run_before
-        )
-        VALUES (
-            current.org_id, current.integration_type, 'queued', current.triggered_by,
-            current.scheduled_for, current.idempotency_key,
-            current.attempt + 1, current.id, counted, due, deadline
-        )
-        -- No ON CONFLICT: this attempt was the period's live one until the
-        -- UPDATE above, so no other live attempt can exist.
-        RETURNING r.* INTO retry;
-        RETURN NEXT retry;
-    ELSIF decision <> 'no_period' THEN
+    IF decision NOT IN ('retry', 'no_period') THEN
         PERFORM runlog._period_died(
             current.org_id, current.integration_type, current.idempotency_key, current.id
         );

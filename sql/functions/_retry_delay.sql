@@ -1,22 +1,21 @@
 CREATE OR REPLACE FUNCTION runlog._retry_delay(policy runlog.retry_policy, counted_attempt integer)
 RETURNS interval
-LANGUAGE plpgsql
+LANGUAGE sql
 VOLATILE
-SET search_path = pg_catalog, pg_temp
 AS $function$
-BEGIN
+    -- sql without SET, so that the planner inlines it into _fail_attempt's expression:
+    -- one call per failed attempt costs no function call of its own.
     -- In seconds as double precision, exponent capped at 60: no interval overflows.
-    RETURN pg_catalog.make_interval(
+    SELECT pg_catalog.make_interval(
         secs => least(
-            pg_catalog.date_part('epoch', _retry_delay.policy.max_delay),
-            pg_catalog.date_part('epoch', _retry_delay.policy.initial_delay)
+            pg_catalog.date_part('epoch', (policy).max_delay),
+            pg_catalog.date_part('epoch', (policy).initial_delay)
             * pg_catalog.power(
-                _retry_delay.policy.backoff_factor::double precision,
-                least(greatest(_retry_delay.counted_attempt, 1) - 1, 60)
+                (policy).backoff_factor::double precision,
+                least(greatest(counted_attempt, 1) - 1, 60)
             )
-        ) * (1 + _retry_delay.policy.jitter::double precision * (2 * pg_catalog.random() - 1))
+        ) * (1 + (policy).jitter::double precision * (2 * pg_catalog.random() - 1))
     );
-END
 $function$;
 
 COMMENT ON FUNCTION runlog._retry_delay(runlog.retry_policy, integer) IS

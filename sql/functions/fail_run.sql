@@ -30,7 +30,10 @@ BEGIN
             'Pass the Retry-After delay in seconds (it is capped by the retry policy), or NULL.'
         );
     END IF;
-    PERFORM runlog._check_counts(fail_run.records_processed, fail_run.records_failed);
+    -- Only a negative count has a problem to raise: no helper call per failure.
+    IF fail_run.records_processed < 0 OR fail_run.records_failed < 0 THEN
+        PERFORM runlog._check_counts(fail_run.records_processed, fail_run.records_failed);
+    END IF;
     RETURN QUERY
     SELECT * FROM runlog._fail_attempt(
         fail_run.run_id, 'failed', fail_run.failure_type, fail_run.error_message,

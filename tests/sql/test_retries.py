@@ -456,6 +456,36 @@ def test_fail_run_beside_an_uncommitted_cancel_waits_and_then_reports_not_runnin
     assert [r["status"] for r in all_runs(conn)] == ["cancelled"]  # no retry of it either
 
 
+def test_two_sessions_failing_one_run_queue_one_retry(
+    conn: Conn, worker: Conn, worker_dsn: str
+) -> None:
+    """fail_run locks the attempt first: the second caller waits, then finds it ended."""
+    run = request_and_claim(worker, "p")
+    with psycopg.connect(worker_dsn) as other:  # a transaction held open beside the call
+        other.execute("SELECT runlog.fail_run(%s, 'transient_error')", [run["id"]])
+        done: list[str | None] = []
+        caller = threading.Thread(
+            target=lambda: done.append(
+                sqlstate_of(worker, "SELECT runlog.fail_run(%s, 'rate_limited')", run["id"])
+            )
+        )
+        caller.start()
+        time.sleep(0.5)
+        assert not done, "the second fail_run must wait for the first transaction"
+        other.commit()
+        caller.join(10)
+    assert done == ["RL002"]
+    runs = all_runs(conn)
+    assert [(r["status"], r["attempt"], r["retry_of"]) for r in runs] == [
+        ("failed", 1, None),
+        ("queued", 2, run["id"]),
+    ]
+    assert runs[0]["failure_type"] == "transient_error"
+    assert runs[0]["retry_decision"] == "retry"
+    counted = rows(conn, "SELECT sum(attempts) AS n FROM runlog.retry_counters")
+    assert counted[0]["n"] == 1
+
+
 def test_without_any_policy_row_the_documented_defaults_hold(admin: Conn, worker: Conn) -> None:
     admin.execute("DELETE FROM runlog.retry_policy")
     run = request_and_claim(worker, "p")
