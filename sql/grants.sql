@@ -41,6 +41,7 @@ VALUES
     ('runlog._insert_run(uuid, text, text, text, timestamptz, text)',                                false, false, false),
     ('runlog._invalid(text, text)',                                                                  true,  true,  true),
     ('runlog._next_slot(runlog.cron_spec, text, timestamptz)',                                       false, false, false),
+    ('runlog._no_schedule(uuid, text)',                                                              false, false, false),
     ('runlog._not_running_problem(bigint)',                                                          false, false, false),
     ('runlog._notify_health(uuid, text, text, text, text, text)',                                    false, false, false),
     ('runlog._parse_cron(text)',                                                                     false, false, false),

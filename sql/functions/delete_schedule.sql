@@ -7,6 +7,7 @@ SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
 DECLARE
+    problem runlog.problem;
     removed runlog.sync_schedule;
     slot runlog.schedule_slot;
 BEGIN
@@ -24,12 +25,8 @@ BEGIN
     WHERE s.org_id = delete_schedule.org_id AND s.integration_type = delete_schedule.integration_type
     RETURNING s.* INTO removed;
     IF NOT FOUND THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'RL004',
-            MESSAGE = pg_catalog.format(
-                'no schedule for %s of organisation %s', runlog._quote_value(delete_schedule.integration_type), delete_schedule.org_id
-            ),
-            HINT = 'SELECT org_id, integration_type FROM runlog.sync_schedule lists the schedules.';
+        problem := runlog._no_schedule(delete_schedule.org_id, delete_schedule.integration_type);
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
     END IF;
     DELETE FROM runlog.schedule_prewarm AS w WHERE w.schedule_id = removed.id;
     RETURN runlog._schedule_summary(removed, slot);

@@ -6,7 +6,17 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
+DECLARE
+    problem runlog.problem;
 BEGIN
+    -- raised here, not in enable_schedule: one CONTEXT line, naming this function
+    IF NOT EXISTS (
+        SELECT FROM runlog.sync_schedule AS s
+        WHERE s.org_id = disable_schedule.org_id AND s.integration_type = disable_schedule.integration_type
+    ) THEN
+        problem := runlog._no_schedule(disable_schedule.org_id, disable_schedule.integration_type);
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
+    END IF;
     RETURN runlog.enable_schedule(disable_schedule.org_id, disable_schedule.integration_type, false);
 END
 $function$;

@@ -7,6 +7,7 @@ SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '5s'
 AS $function$
 DECLARE
+    problem runlog.problem;
     saved runlog.sync_schedule;
     slot runlog.schedule_slot;
     was_enabled boolean;
@@ -16,12 +17,8 @@ BEGIN
     WHERE s.org_id = enable_schedule.org_id AND s.integration_type = enable_schedule.integration_type
     FOR NO KEY UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'RL004',
-            MESSAGE = pg_catalog.format(
-                'no schedule for %s of organisation %s', runlog._quote_value(enable_schedule.integration_type), enable_schedule.org_id
-            ),
-            HINT = 'SELECT org_id, integration_type FROM runlog.sync_schedule lists the schedules.';
+        problem := runlog._no_schedule(enable_schedule.org_id, enable_schedule.integration_type);
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
     END IF;
     UPDATE runlog.sync_schedule AS s
     SET

@@ -9,7 +9,16 @@ AS $function$
 DECLARE
     saved runlog.sync_schedule;
     resumed runlog.schedule_summary;
+    problem runlog.problem;
 BEGIN
+    -- raised here, not in enable_schedule: one CONTEXT line, naming this function
+    IF NOT EXISTS (
+        SELECT FROM runlog.sync_schedule AS s
+        WHERE s.org_id = resume_schedule.org_id AND s.integration_type = resume_schedule.integration_type
+    ) THEN
+        problem := runlog._no_schedule(resume_schedule.org_id, resume_schedule.integration_type);
+        RAISE EXCEPTION USING ERRCODE = problem.sqlstate, MESSAGE = problem.message, HINT = problem.hint;
+    END IF;
     -- enable_schedule skips the slots passed while paused (RL004 when there is none)
     resumed := runlog.enable_schedule(resume_schedule.org_id, resume_schedule.integration_type, true);
     UPDATE runlog.sync_schedule AS s

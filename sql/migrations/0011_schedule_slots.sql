@@ -55,6 +55,9 @@ $migrate$;
 ALTER TABLE runlog.sync_schedule DROP COLUMN IF EXISTS next_slot;
 ALTER TABLE runlog.sync_schedule DROP COLUMN IF EXISTS last_slot;
 
+COMMENT ON TABLE runlog.sync_schedule IS
+'When each integration of each organisation syncs: a cron expression in a time zone. Written through set_schedule and friends (runlog_admin). Its next and last slot are in runlog.schedule_slot (since schema 0011).';
+
 GRANT SELECT ON runlog.schedule_slot TO runlog_reader, runlog_worker, runlog_admin;
 -- A reader sees the slot of a schedule it can see (sync_schedule's own policy
 -- applies inside the EXISTS).
