@@ -25,6 +25,7 @@ DECLARE
     -- A period's rate-limited attempts in a row that use no attempt; each further one counts.
     free_rate_limited constant integer := 10;
     limited_in_row integer;
+    written integer;
 BEGIN
     -- Locked until the transaction ends (reap_stale holds the lock already):
     -- no other session ends the attempt meanwhile, so the statement below that
@@ -124,7 +125,19 @@ BEGIN
                     error_message = pg_catalog.left(_fail_attempt.error_message, 2000),
                     failure_type = _fail_attempt.failure_type,
                     retry_decision = decision
+                -- only the locked attempt: a retry whose new id hits another
+                -- run (the id sequence behind the table) is not written, and
+                -- the count below turns that into an error
+                WHERE r.id = current.id AND r.status = 'running'
             RETURNING r.*;
+        GET DIAGNOSTICS written = ROW_COUNT;
+        IF written <> 2 THEN
+            RAISE EXCEPTION 'the retry of run % got the id of an existing run', current.id
+                USING
+                    ERRCODE = '23505',
+                    HINT = 'runlog.sync_run_log_id_seq is behind the table (after a restore or a failover): '
+                    'SELECT setval(''runlog.sync_run_log_id_seq'', max(id)) FROM runlog.sync_run_log;';
+        END IF;
     ELSE
         UPDATE runlog.sync_run_log AS r
         SET

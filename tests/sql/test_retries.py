@@ -486,6 +486,48 @@ def test_two_sessions_failing_one_run_queue_one_retry(
     assert counted[0]["n"] == 1
 
 
+def test_a_retry_whose_id_hits_another_run_fails_loudly_and_changes_nothing(
+    conn: Conn, worker: Conn
+) -> None:
+    """The id sequence behind the table (a restore, a failover): never overwrite another run.
+
+    _fail_attempt ends the attempt and inserts its retry in one statement,
+    ON CONFLICT (id) DO UPDATE for the attempt's own row; the retry's new id
+    must not take that path onto someone else's run.
+    """
+    other_org = uuid.UUID("00000000-0000-4000-8000-0000000000b2")
+    run = request_and_claim(worker, "p")
+    victim = worker.execute(
+        "SELECT id FROM runlog.start_run(%s, 'visma', 'manual', NULL, 'v')", [other_org]
+    ).fetchone()
+    assert victim is not None
+    worker.execute("SELECT runlog.finish_run(%s, 'succeeded', 10, 0)", [victim["id"]])
+    before = all_runs(conn)
+    conn.execute("SELECT setval('runlog.sync_run_log_id_seq', %s)", [victim["id"] - 1])
+    with pytest.raises(psycopg.errors.UniqueViolation, match="got the id of an existing run"):
+        worker.execute("SELECT runlog.fail_run(%s, 'transient_error', 'boom')", [run["id"]])
+    assert all_runs(conn) == before
+
+
+def test_sync_run_log_has_nothing_that_sees_the_rows_fail_run_only_proposes(conn: Conn) -> None:
+    """_fail_attempt's one-statement write proposes the running attempt as an INSERT row.
+
+    That row goes through the CHECK constraints and would reach a BEFORE INSERT
+    trigger before its conflict turns it into the UPDATE. Adding either kind
+    needs _fail_attempt rethought (back to UPDATE then INSERT).
+    """
+    triggers = conn.execute(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'runlog.sync_run_log'::regclass"
+        " AND NOT tgisinternal AND (tgtype & 2) <> 0"  # TRIGGER_TYPE_BEFORE
+    ).fetchall()
+    assert triggers == []
+    unvalidated = conn.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'runlog.sync_run_log'::regclass"
+        " AND NOT convalidated"
+    ).fetchall()
+    assert unvalidated == []
+
+
 def test_without_any_policy_row_the_documented_defaults_hold(admin: Conn, worker: Conn) -> None:
     admin.execute("DELETE FROM runlog.retry_policy")
     run = request_and_claim(worker, "p")
