@@ -175,8 +175,3 @@ def _prepare(devdb: DevDb) -> None:
                         sql.Identifier(login), sql.Identifier(f"runlog_{who}")
                     )
                 )
-        # doctor, run as the admin login, can then check that pg_cron is
-        # loaded (docs/operations.md: the grant for a monitoring login)
-        conn.execute(
-            sql.SQL("GRANT pg_read_all_settings TO {}").format(sql.Identifier(LOGINS["admin"]))
-        )
