@@ -155,7 +155,7 @@ def _migrate(
         run_with_lock_retries(
             conn,
             _dsn_of(conn),
-            ", ".join(m.path.name for m in pending) + " with the functions, views and grants",
+            ", ".join(m.path.name for m in pending),  # and the function files, views, grants
             _upgrader(conn, pending, scripts),
         )
         lock.upgrade()
