@@ -1,9 +1,10 @@
 CREATE OR REPLACE FUNCTION runlog._enqueue_due(
-    schedule_ids bigint[],
+    schedule_id bigint,
     at timestamptz,
     config runlog.settings,
     OUT enqueued integer,
-    OUT kinds text[]
+    OUT kinds text[],
+    OUT taken bigint[]
 )
 LANGUAGE plpgsql
 VOLATILE
@@ -13,43 +14,57 @@ SET search_path = pg_catalog, pg_temp
 SET enable_memoize = off
 AS $function$
 BEGIN
-    -- The caller (tick) holds the row locks of these schedules.
-    WITH planned AS (
+    -- One statement locks the due slot rows nobody else holds (SKIP LOCKED:
+    -- tick waits for the others afterwards, one by one), plans them, advances
+    -- them and enqueues their runs.
+    WITH due AS (
+        SELECT
+            n.schedule_id AS id,
+            n.next_slot,
+            s.org_id,
+            s.integration_type,
+            s.cron_spec,
+            s.time_zone,
+            s.catch_up
+        FROM runlog.schedule_slot AS n
+        INNER JOIN runlog.sync_schedule AS s ON n.schedule_id = s.id
+        WHERE
+            s.enabled AND n.next_slot <= _enqueue_due.at
+            AND (_enqueue_due.schedule_id IS NULL OR n.schedule_id = _enqueue_due.schedule_id)
+        FOR NO KEY UPDATE OF n SKIP LOCKED
+    ),
+
+    planned AS (
         SELECT
             s.id,
             s.org_id,
             s.integration_type,
             p.slots,
             p.next_slot
-        FROM pg_catalog.unnest(_enqueue_due.schedule_ids) AS t (id)
-        -- a join, not id = ANY (array): that is a filter tested against the
-        -- whole array for every row, quadratic in the number due
-        INNER JOIN runlog.schedule_slot AS n ON t.id = n.schedule_id
-        INNER JOIN runlog.sync_schedule AS s ON n.schedule_id = s.id
-        CROSS JOIN LATERAL runlog._next_slot(s.cron_spec, s.time_zone, n.next_slot) AS f (following)
+        FROM due AS s
+        CROSS JOIN LATERAL runlog._next_slot(s.cron_spec, s.time_zone, s.next_slot) AS f (following)
         CROSS JOIN LATERAL (
             -- On time (the common case): this slot, then the following one;
             -- one cron evaluation per schedule.
             SELECT
-                ARRAY[n.next_slot] AS slots,
+                ARRAY[s.next_slot] AS slots,
                 f.following AS next_slot
             WHERE
                 f.following > _enqueue_due.at
-                AND (s.catch_up <> 'none' OR _enqueue_due.at - n.next_slot <= _enqueue_due.config.drift_threshold)
+                AND (s.catch_up <> 'none' OR _enqueue_due.at - s.next_slot <= _enqueue_due.config.drift_threshold)
             UNION ALL
             -- Slots were missed: the catch-up policy decides.
             SELECT
                 c.slots,
                 c.next_slot
             FROM runlog._plan_slots(
-                s.cron_spec, s.time_zone, s.catch_up, n.next_slot, _enqueue_due.at,
+                s.cron_spec, s.time_zone, s.catch_up, s.next_slot, _enqueue_due.at,
                 _enqueue_due.config.max_slots_per_tick, _enqueue_due.config.drift_threshold
             ) AS c
             WHERE
                 f.following IS NULL OR f.following <= _enqueue_due.at
-                OR (s.catch_up = 'none' AND _enqueue_due.at - n.next_slot > _enqueue_due.config.drift_threshold)
+                OR (s.catch_up = 'none' AND _enqueue_due.at - s.next_slot > _enqueue_due.config.drift_threshold)
         ) AS p
-        WHERE s.enabled AND n.next_slot <= _enqueue_due.at
     ),
 
     advanced AS (
@@ -96,11 +111,12 @@ BEGIN
 
     SELECT
         count(*)::integer,
-        coalesce(array_agg(DISTINCT i.integration_type), '{}')
-    INTO enqueued, kinds
+        coalesce(array_agg(DISTINCT i.integration_type), '{}'),
+        (SELECT coalesce(array_agg(d.id), '{}') FROM due AS d)
+    INTO enqueued, kinds, taken
     FROM inserted AS i;
 END
 $function$;
 
-COMMENT ON FUNCTION runlog._enqueue_due(bigint[], timestamptz, runlog.settings) IS
-'tick()''s set-based step: for the given schedules (their schedule_slot rows locked by the caller) that are due at `at`, enqueues their slots under each catch-up policy (a slot whose key a live run has is not enqueued again) and advances next_slot. Returns the runs enqueued and their integration types.';
+COMMENT ON FUNCTION runlog._enqueue_due(bigint, timestamptz, runlog.settings) IS
+'tick()''s set-based step: locks the slot rows of the schedules due at `at` that nobody else holds (every one, or schedule_id''s), enqueues their slots under each catch-up policy (a slot whose key a live run has is not enqueued again) and advances next_slot. Returns the runs enqueued, their integration types and the schedules it took.';

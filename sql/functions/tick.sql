@@ -26,29 +26,21 @@ BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
     SELECT s.* INTO STRICT config FROM runlog.settings AS s;
 
-    -- Set-based: every due schedule nobody else holds, in one pass.
-    -- The lock is on the narrow schedule_slot row, the one the schedule
-    -- functions lock too while they change a schedule.
-    SELECT coalesce(pg_catalog.array_agg(s.id), '{}') INTO taken
-    FROM (
-        SELECT n.schedule_id AS id
-        FROM runlog.schedule_slot AS n
-        INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
-        WHERE d.enabled AND n.next_slot <= tick.at
-        FOR NO KEY UPDATE OF n SKIP LOCKED
-    ) AS s;
+    -- Set-based: every due schedule nobody else holds, in one statement
+    -- that locks its narrow schedule_slot row, the one the schedule functions
+    -- lock too while they change a schedule.
     -- An open transaction that inserted a run with one of these slots' keys
     -- (only operators choose keys) makes the INSERT wait for it. After a
     -- second the set-based step is undone and every schedule is tried on its
     -- own below, so one held key delays one slot, not every organisation's.
     BEGIN
         PERFORM pg_catalog.set_config('lock_timeout', '1s', true);
-        SELECT e.enqueued, e.kinds INTO enqueued, queued_kinds
-        FROM runlog._enqueue_due(taken, tick.at, config) AS e;
+        SELECT e.enqueued, e.kinds, e.taken INTO enqueued, queued_kinds, taken
+        FROM runlog._enqueue_due(NULL, tick.at, config) AS e;
     EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
         enqueued := 0;
         queued_kinds := '{}';
-        taken := '{}';  -- undone: each due schedule is tried below
+        taken := '{}';  -- undone, locks too: each due schedule is tried below
     END;
     PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
 
@@ -74,7 +66,7 @@ BEGIN
             FOR NO KEY UPDATE OF n;
             IF FOUND THEN
                 SELECT e.enqueued, queued_kinds || e.kinds INTO waited, queued_kinds
-                FROM runlog._enqueue_due(ARRAY[busy_id], tick.at, config) AS e;
+                FROM runlog._enqueue_due(busy_id, tick.at, config) AS e;
                 enqueued := enqueued + waited;
             END IF;
         EXCEPTION

@@ -81,6 +81,8 @@ END
 $drops$;
 -- the summary is built from the schedule and its slot now
 DROP FUNCTION IF EXISTS runlog._schedule_summary(runlog.sync_schedule);
+-- tick's set-based step locks the due slots itself now (one schedule or all)
+DROP FUNCTION IF EXISTS runlog._enqueue_due(bigint[], timestamptz, runlog.settings);
 
 DO $latest$
 BEGIN
