@@ -34,7 +34,7 @@ VALUES
     ('runlog._cron_day_matches(runlog.cron_spec, date)',                                             false, false, false),
     ('runlog._cron_field(text, text, integer, integer, text[])',                                     false, false, false),
     ('runlog._drift_bounds()',                                                                       false, false, false),
-    ('runlog._enqueue_due(bigint, timestamptz, runlog.settings)',                                    false, false, false),
+    ('runlog._enqueue_due(bigint, timestamptz, runlog.settings, boolean)',                           false, false, false),
     ('runlog._fail_attempt(bigint, text, text, text, interval, bigint, bigint)',                     false, false, false),
     ('runlog._health_from_outcome()',                                                                false, false, false),
     ('runlog._health_interval(integer, runlog.settings)',                                            false, false, false),

@@ -2,6 +2,7 @@ CREATE OR REPLACE FUNCTION runlog._enqueue_due(
     schedule_id bigint,
     at timestamptz,
     config runlog.settings,
+    skip_live_keys boolean,
     OUT enqueued integer,
     OUT kinds text[],
     OUT taken bigint[]
@@ -99,13 +100,20 @@ BEGIN
             k.slot,
             k.idempotency_key
         FROM slots AS k
-        -- A slot whose key a live run already has (an operator ran the
-        -- period) is not enqueued again. The arbiter names the one index a
-        -- queued run can conflict on: without it, every unique index is
-        -- checked before each insert.
-        ON CONFLICT (org_id, idempotency_key)
-        WHERE status IN ('queued', 'running', 'succeeded', 'partial')
-        DO NOTHING
+        -- A slot whose key a live run already has (an operator ran that
+        -- period ahead of time) is not enqueued again when skip_live_keys.
+        -- Without it the INSERT is plain: no look-up before each row and no
+        -- speculative insertion (ON CONFLICT), a tenth of a 100k tick; a
+        -- live key then raises unique_violation and tick asks again with it.
+        WHERE
+            NOT _enqueue_due.skip_live_keys
+            OR NOT EXISTS (
+                SELECT FROM runlog.sync_run_log AS e
+                WHERE
+                    e.org_id = k.org_id
+                    AND e.idempotency_key = k.idempotency_key
+                    AND e.status IN ('queued', 'running', 'succeeded', 'partial')
+            )
         RETURNING r.integration_type
     )
 
@@ -118,5 +126,5 @@ BEGIN
 END
 $function$;
 
-COMMENT ON FUNCTION runlog._enqueue_due(bigint, timestamptz, runlog.settings) IS
-'tick()''s set-based step: locks the slot rows of the schedules due at `at` that nobody else holds (every one, or schedule_id''s), enqueues their slots under each catch-up policy (a slot whose key a live run has is not enqueued again) and advances next_slot. Returns the runs enqueued, their integration types and the schedules it took.';
+COMMENT ON FUNCTION runlog._enqueue_due(bigint, timestamptz, runlog.settings, boolean) IS
+'tick()''s set-based step: locks the slot rows of the schedules due at `at` that nobody else holds (every one, or schedule_id''s), enqueues their slots under each catch-up policy and advances next_slot. skip_live_keys: a slot whose key a live run has is not enqueued again; without it such a slot raises unique_violation. Returns the runs enqueued, their integration types and the schedules it took.';

@@ -29,15 +29,22 @@ BEGIN
     -- Set-based: every due schedule nobody else holds, in one statement
     -- that locks its narrow schedule_slot row, the one the schedule functions
     -- lock too while they change a schedule.
+    -- First as a plain INSERT; if a live run already has one of the slots'
+    -- keys (an operator ran a period ahead of time), again skipping live keys.
     -- An open transaction that inserted a run with one of these slots' keys
     -- (only operators choose keys) makes the INSERT wait for it. After a
     -- second the set-based step is undone and every schedule is tried on its
     -- own below, so one held key delays one slot, not every organisation's.
     BEGIN
         PERFORM pg_catalog.set_config('lock_timeout', '1s', true);
-        SELECT e.enqueued, e.kinds, e.taken INTO enqueued, queued_kinds, taken
-        FROM runlog._enqueue_due(NULL, tick.at, config) AS e;
-    EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+        BEGIN
+            SELECT e.enqueued, e.kinds, e.taken INTO enqueued, queued_kinds, taken
+            FROM runlog._enqueue_due(NULL, tick.at, config, false) AS e;
+        EXCEPTION WHEN unique_violation THEN
+            SELECT e.enqueued, e.kinds, e.taken INTO enqueued, queued_kinds, taken
+            FROM runlog._enqueue_due(NULL, tick.at, config, true) AS e;
+        END;
+    EXCEPTION WHEN lock_not_available OR deadlock_detected OR unique_violation THEN
         enqueued := 0;
         queued_kinds := '{}';
         taken := '{}';  -- undone, locks too: each due schedule is tried below
@@ -59,27 +66,39 @@ BEGIN
             AND n.schedule_id NOT IN (SELECT t.id FROM pg_catalog.unnest(taken) AS t (id))
         ORDER BY n.schedule_id
     LOOP
-        BEGIN
-            PERFORM FROM runlog.schedule_slot AS n
-            INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
-            WHERE n.schedule_id = busy_id AND d.enabled AND n.next_slot <= tick.at
-            FOR NO KEY UPDATE OF n;
-            IF FOUND THEN
-                SELECT e.enqueued, queued_kinds || e.kinds INTO waited, queued_kinds
-                FROM runlog._enqueue_due(busy_id, tick.at, config) AS e;
-                enqueued := enqueued + waited;
-            END IF;
-        EXCEPTION
-            WHEN lock_not_available THEN
-                RAISE WARNING 'tick: schedule % (or a run with its slot''s key) stayed locked by another transaction; its slot waits for the next tick',
-                    busy_id;
-            -- An operator's transaction holds this schedule and waits for one
-            -- tick holds: give up this wait (the operator's edit goes through),
-            -- not the whole tick.
-            WHEN deadlock_detected THEN
-                RAISE WARNING 'tick: schedule % is held by a transaction that waits for tick; its slot waits for the next tick',
-                    busy_id;
-        END;
+        -- A second try when a run with the slot's key committed meanwhile:
+        -- the next look sees it and does not enqueue the slot again.
+        FOR try IN 1..2 LOOP
+            BEGIN
+                PERFORM FROM runlog.schedule_slot AS n
+                INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
+                WHERE n.schedule_id = busy_id AND d.enabled AND n.next_slot <= tick.at
+                FOR NO KEY UPDATE OF n;
+                IF FOUND THEN
+                    SELECT e.enqueued, queued_kinds || e.kinds INTO waited, queued_kinds
+                    FROM runlog._enqueue_due(busy_id, tick.at, config, true) AS e;
+                    enqueued := enqueued + waited;
+                END IF;
+                EXIT;
+            EXCEPTION
+                WHEN lock_not_available THEN
+                    RAISE WARNING 'tick: schedule % (or a run with its slot''s key) stayed locked by another transaction; its slot waits for the next tick',
+                        busy_id;
+                    EXIT;
+                -- An operator's transaction holds this schedule and waits for
+                -- one tick holds: give up this wait (the operator's edit goes
+                -- through), not the whole tick.
+                WHEN deadlock_detected THEN
+                    RAISE WARNING 'tick: schedule % is held by a transaction that waits for tick; its slot waits for the next tick',
+                        busy_id;
+                    EXIT;
+                WHEN unique_violation THEN
+                    IF try = 2 THEN
+                        RAISE WARNING 'tick: runs with the slot''s key of schedule % kept appearing; its slot waits for the next tick',
+                            busy_id;
+                    END IF;
+            END;
+        END LOOP;
     END LOOP;
 
     UPDATE runlog.scheduler_state AS t

@@ -83,6 +83,7 @@ $drops$;
 DROP FUNCTION IF EXISTS runlog._schedule_summary(runlog.sync_schedule);
 -- tick's set-based step locks the due slots itself now (one schedule or all)
 DROP FUNCTION IF EXISTS runlog._enqueue_due(bigint[], timestamptz, runlog.settings);
+DROP FUNCTION IF EXISTS runlog._enqueue_due(bigint, timestamptz, runlog.settings);
 
 DO $latest$
 BEGIN

@@ -74,6 +74,67 @@ def test_a_key_held_by_an_open_transaction_delays_only_its_own_slot(
     assert scheduled_slots(conn) == {(VICTIM, SLOT), (HOME, SLOT)}
 
 
+def test_a_period_an_operator_ran_ahead_is_not_enqueued_again(conn: Conn, runlog: RunLog) -> None:
+    """A live run already has HOME's slot key: tick enqueues the others and moves HOME on.
+
+    Tick's set-based INSERT is plain (no ON CONFLICT); the live key makes it
+    fail and tick asks again, skipping live keys. The slot must not be left
+    behind either, or every later tick would meet the same key.
+    """
+    schedule_both(runlog, conn)
+    ahead = runlog.request_sync(
+        HOME, "xledger", idempotency_key=f"{HOME}/xledger/2026-11-29T06:00Z"
+    )
+    assert runlog.tick(SLOT + timedelta(seconds=1)) == 1
+    assert scheduled_slots(conn) == {(VICTIM, SLOT)}
+    keys = conn.execute(
+        "SELECT id FROM runlog.sync_run_log"
+        " WHERE idempotency_key = runlog.slot_key(%s, 'xledger', %s)",
+        [HOME, SLOT],
+    ).fetchall()
+    assert keys == [(ahead.id,)], "HOME's period has its one run, the operator's"
+    assert conn.execute(
+        "SELECT count(*) FROM runlog.schedule_slot WHERE next_slot = %s",
+        [SLOT + timedelta(hours=1)],
+    ).fetchone() == (2,)
+
+
+def test_a_key_committed_while_tick_waits_is_not_enqueued_twice(
+    admin_dsn: str, conn: Conn, runlog: RunLog
+) -> None:
+    """The key's transaction commits while tick's INSERT waits for it: no second run."""
+    schedule_both(runlog, conn)
+    with psycopg.connect(admin_dsn) as holder:
+        holder.execute(
+            "SELECT runlog.request_sync(%s, 'xledger', 'manual', NULL,"
+            " runlog.slot_key(%s, 'xledger', %s))",
+            [HOME, HOME, SLOT],
+        )
+        done: list[int] = []
+        errors: list[BaseException] = []
+
+        def tick() -> None:
+            try:
+                done.append(runlog.tick(SLOT + timedelta(minutes=1)))
+            except BaseException as exc:
+                errors.append(exc)
+
+        thread = threading.Thread(target=tick)
+        thread.start()
+        thread.join(timeout=0.5)  # tick's INSERT waits for the holder's key
+        holder.commit()
+        thread.join(timeout=30)
+    assert errors == []
+    assert done == [1]
+    assert scheduled_slots(conn) == {(VICTIM, SLOT)}
+    assert runlog.tick(SLOT + timedelta(minutes=2)) == 0, "HOME's slot is not enqueued later either"
+    assert conn.execute(
+        "SELECT count(*) FROM runlog.sync_run_log"
+        " WHERE idempotency_key = runlog.slot_key(%s, 'xledger', %s)",
+        [HOME, SLOT],
+    ).fetchone() == (1,)
+
+
 def test_the_attack_as_reported(
     dsn: str, conn: Conn, runlog: RunLog, login_role: Callable[[str], str]
 ) -> None:
