@@ -29,6 +29,40 @@ def schedule_both(runlog: RunLog, conn: Conn) -> None:
     conn.execute("UPDATE runlog.schedule_slot SET next_slot = %s", [SLOT])
 
 
+def tick_beside_held_key(admin_dsn: str, runlog: RunLog, held_for: float, commit: bool) -> int:
+    """Hold HOME's slot key in an operator's open run, tick beside it, end the holder.
+
+    The holder ends after `held_for` seconds (committed or rolled back); the
+    number tick enqueued is returned once it is done.
+    """
+    done: list[int] = []
+    errors: list[BaseException] = []
+
+    def tick() -> None:
+        try:
+            done.append(runlog.tick(SLOT + timedelta(minutes=1)))
+        except BaseException as exc:  # reported in the test's thread
+            errors.append(exc)
+
+    with psycopg.connect(admin_dsn) as holder:
+        holder.execute(
+            "SELECT runlog.request_sync(%s, 'xledger', 'manual', NULL,"
+            " runlog.slot_key(%s, 'xledger', %s))",
+            [HOME, HOME, SLOT],
+        )
+        thread = threading.Thread(target=tick)
+        thread.start()
+        thread.join(timeout=held_for)
+        if commit:
+            holder.commit()
+        else:
+            holder.rollback()
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(done) == 1, "tick did not return"
+    return done[0]
+
+
 def test_a_reader_may_not_choose_an_idempotency_key(
     conn: Conn, runlog: RunLog, tenant: Conn
 ) -> None:
@@ -48,28 +82,10 @@ def test_a_key_held_by_an_open_transaction_delays_only_its_own_slot(
 ) -> None:
     """An operator's uncommitted run holding a slot's key: the other slots are enqueued."""
     schedule_both(runlog, conn)
-    with psycopg.connect(admin_dsn) as holder:
-        holder.execute(
-            "SELECT runlog.request_sync(%s, 'xledger', 'manual', NULL,"
-            " runlog.slot_key(%s, 'xledger', %s))",
-            [HOME, HOME, SLOT],
-        )
-        done: list[int] = []
-        errors: list[BaseException] = []
-
-        def tick() -> None:
-            try:
-                done.append(runlog.tick(SLOT + timedelta(minutes=1)))
-            except BaseException as exc:
-                errors.append(exc)
-
-        thread = threading.Thread(target=tick)
-        thread.start()
-        thread.join(timeout=30)
-        assert errors == []
-        assert done == [1], "the victim's slot was enqueued while HOME's key is held"
-        assert scheduled_slots(conn) == {(VICTIM, SLOT)}
-        holder.rollback()
+    # tick gives up on the held key after its lock_timeout, long before 30 s
+    enqueued = tick_beside_held_key(admin_dsn, runlog, held_for=30, commit=False)
+    assert enqueued == 1, "the victim's slot was enqueued while HOME's key is held"
+    assert scheduled_slots(conn) == {(VICTIM, SLOT)}
     assert runlog.tick(SLOT + timedelta(minutes=2)) == 1, "the held slot comes on the next tick"
     assert scheduled_slots(conn) == {(VICTIM, SLOT), (HOME, SLOT)}
 
@@ -104,28 +120,8 @@ def test_a_key_committed_while_tick_waits_is_not_enqueued_twice(
 ) -> None:
     """The key's transaction commits while tick's INSERT waits for it: no second run."""
     schedule_both(runlog, conn)
-    with psycopg.connect(admin_dsn) as holder:
-        holder.execute(
-            "SELECT runlog.request_sync(%s, 'xledger', 'manual', NULL,"
-            " runlog.slot_key(%s, 'xledger', %s))",
-            [HOME, HOME, SLOT],
-        )
-        done: list[int] = []
-        errors: list[BaseException] = []
-
-        def tick() -> None:
-            try:
-                done.append(runlog.tick(SLOT + timedelta(minutes=1)))
-            except BaseException as exc:
-                errors.append(exc)
-
-        thread = threading.Thread(target=tick)
-        thread.start()
-        thread.join(timeout=0.5)  # tick's INSERT waits for the holder's key
-        holder.commit()
-        thread.join(timeout=30)
-    assert errors == []
-    assert done == [1]
+    # tick's INSERT waits for the holder's key, which commits after 0.5 s
+    assert tick_beside_held_key(admin_dsn, runlog, held_for=0.5, commit=True) == 1
     assert scheduled_slots(conn) == {(VICTIM, SLOT)}
     assert runlog.tick(SLOT + timedelta(minutes=2)) == 0, "HOME's slot is not enqueued later either"
     assert conn.execute(

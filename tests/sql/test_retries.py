@@ -435,23 +435,35 @@ def test_sync_periods_states(conn: Conn, worker: Conn) -> None:
     }
 
 
+def second_call_beside(
+    worker: Conn, worker_dsn: str, held_sql: str, second_sql: str, run_id: int
+) -> list[str | None]:
+    """held_sql in a transaction held open for 0.5 s beside second_sql; second_sql's SQLSTATE.
+
+    Asserts that the second call waited for the held transaction.
+    """
+    with psycopg.connect(worker_dsn) as other:
+        other.execute(held_sql, [run_id])
+        done: list[str | None] = []
+        caller = threading.Thread(
+            target=lambda: done.append(sqlstate_of(worker, second_sql, run_id))
+        )
+        caller.start()
+        time.sleep(0.5)
+        assert not done, "the second call must wait for the held transaction"
+        other.commit()
+        caller.join(10)
+    return done
+
+
 def test_fail_run_beside_an_uncommitted_cancel_waits_and_then_reports_not_running(
     conn: Conn, worker: Conn, worker_dsn: str
 ) -> None:
     run = request_and_claim(worker, "p")
-    with psycopg.connect(worker_dsn) as other:  # a transaction held open beside the call
-        other.execute("SELECT runlog.cancel_run(%s, 'operator')", [run["id"]])
-        done: list[str | None] = []
-        caller = threading.Thread(
-            target=lambda: done.append(
-                sqlstate_of(worker, "SELECT runlog.fail_run(%s, 'transient_error')", run["id"])
-            )
-        )
-        caller.start()
-        time.sleep(0.5)
-        assert not done, "fail_run must wait for the cancelling transaction"
-        other.commit()
-        caller.join(10)
+    done = second_call_beside(
+        worker, worker_dsn, "SELECT runlog.cancel_run(%s, 'operator')",
+        "SELECT runlog.fail_run(%s, 'transient_error')", run["id"],
+    )  # fmt: skip
     assert done == ["RL002"]
     assert [r["status"] for r in all_runs(conn)] == ["cancelled"]  # no retry of it either
 
@@ -461,19 +473,10 @@ def test_two_sessions_failing_one_run_queue_one_retry(
 ) -> None:
     """fail_run locks the attempt first: the second caller waits, then finds it ended."""
     run = request_and_claim(worker, "p")
-    with psycopg.connect(worker_dsn) as other:  # a transaction held open beside the call
-        other.execute("SELECT runlog.fail_run(%s, 'transient_error')", [run["id"]])
-        done: list[str | None] = []
-        caller = threading.Thread(
-            target=lambda: done.append(
-                sqlstate_of(worker, "SELECT runlog.fail_run(%s, 'rate_limited')", run["id"])
-            )
-        )
-        caller.start()
-        time.sleep(0.5)
-        assert not done, "the second fail_run must wait for the first transaction"
-        other.commit()
-        caller.join(10)
+    done = second_call_beside(
+        worker, worker_dsn, "SELECT runlog.fail_run(%s, 'transient_error')",
+        "SELECT runlog.fail_run(%s, 'rate_limited')", run["id"],
+    )  # fmt: skip
     assert done == ["RL002"]
     runs = all_runs(conn)
     assert [(r["status"], r["attempt"], r["retry_of"]) for r in runs] == [
