@@ -15,7 +15,8 @@ BEGIN
         RETURN runlog._problem('org_id must not be NULL', 'Pass the organisation''s uuid.');
     END IF;
     IF _run_args_problem.integration_type IS NULL
-        OR _run_args_problem.integration_type !~ '^[a-z][a-z0-9_]{0,63}$' THEN
+        OR _run_args_problem.integration_type !~ '^[a-z][a-z0-9_]*$'
+        OR pg_catalog.char_length(_run_args_problem.integration_type) > 64 THEN
         RETURN runlog._problem(
             pg_catalog.format(
                 'invalid integration_type %s',

@@ -66,3 +66,43 @@ def test_every_runlog_object_has_a_comment(conn: Conn) -> None:
         " AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = c.oid)"
     ).fetchall()
     assert missing == [], f"objects without COMMENT ON: {missing}"
+
+
+INTEGRATION_NAMES = [
+    # (name, valid): lower snake case, 1 to 64 characters, starting with a letter
+    ("a", True),
+    ("dynamics_365", True),
+    ("x" * 64, True),
+    ("x" * 65, False),
+    ("", False),
+    ("1xledger", False),
+    ("_xledger", False),
+    ("Xledger", False),
+    ("x-ledger", False),
+    ("xledger\n", False),
+    ("xlédger", False),
+]
+
+
+def test_every_integration_type_check_holds_the_documented_rule(conn: Conn) -> None:
+    """Each table's CHECK, and the functions' own check, accept the same names."""
+    checks = conn.execute(
+        "SELECT k.conrelid::regclass::text, pg_get_expr(k.conbin, k.conrelid)"
+        " FROM pg_constraint k JOIN pg_attribute a"
+        "   ON a.attrelid = k.conrelid AND k.conkey = ARRAY[a.attnum]"
+        " WHERE k.connamespace = 'runlog'::regnamespace AND k.contype = 'c'"
+        " AND a.attname = 'integration_type'"
+    ).fetchall()
+    assert len(checks) >= 6, checks
+    for name, valid in INTEGRATION_NAMES:
+        for table, expression in checks:
+            got = conn.execute(
+                f"SELECT {expression} FROM (VALUES (%s::text)) AS t (integration_type)", [name]
+            ).fetchone()
+            assert got == (valid,), (table, name)
+        problem = conn.execute(
+            "SELECT (runlog._run_args_problem(gen_random_uuid(), %s, 'manual', NULL, NULL))"
+            ".message",
+            [name],
+        ).fetchone()
+        assert (problem == (None,)) == valid, (name, problem)
