@@ -19,6 +19,17 @@ DECLARE
     candidate timestamp;
     instant timestamptz;
 BEGIN
+    -- The first local minute itself when it matches (a frequent schedule
+    -- that is on time): no loop. Otherwise, or in a repeated DST hour where
+    -- it is not after `after`, the walk below.
+    IF first_minute = ANY(spec.minutes) AND first_hour = ANY(spec.hours)
+        AND pg_catalog.date_part('month', first_day)::integer = ANY(spec.months)
+        AND runlog._cron_day_matches(spec, first_day) THEN
+        instant := earliest AT TIME ZONE _next_slot.time_zone;
+        IF instant > _next_slot.after THEN
+            RETURN instant;
+        END IF;
+    END IF;
     -- 8 years: enough for any satisfiable expression (29 February on a weekday)
     FOR step IN 0..2930 LOOP
         IF pg_catalog.date_part('month', day)::integer <> ALL(spec.months) THEN

@@ -288,8 +288,13 @@ def test_next_slot_agrees_with_croniter_on_random_cases(conn: Conn) -> None:
         ("*/30 * * * *", "2026-03-29 00:15+00",
          ["2026-03-29 00:30+00", "2026-03-29 01:00+00", "2026-03-29 01:30+00",
           "2026-03-29 02:00+00"]),
+        # Every minute into the repeated hour: the next local minute is taken
+        # whole (no walk), and 02:00 local is its standard-time occurrence.
+        ("* * * * *", "2026-10-24 23:58+00",
+         ["2026-10-24 23:59+00", "2026-10-25 01:00+00", "2026-10-25 01:01+00"]),
     ],
-    ids=["skipped-hour", "repeated-hour", "half-hourly-across-gap"],
+    ids=["skipped-hour", "repeated-hour", "half-hourly-across-gap",
+         "every-minute-into-repeated-hour"],
 )  # fmt: skip
 def test_dst_changes_in_a_schedule_zone(
     conn: Conn, expression: str, after: str, expected: list[str]
