@@ -13,20 +13,23 @@ SET search_path = pg_catalog, pg_temp
 -- Memoize would cache each schedule's plan under a key no other schedule
 -- shares: all misses, a tenth of the statement's time.
 SET enable_memoize = off
+-- The CTEs hold a row per due schedule: in memory, not in temporary files.
+SET work_mem = '64MB'
 AS $function$
 BEGIN
     -- One statement locks the due slot rows nobody else holds (SKIP LOCKED:
     -- tick waits for the others afterwards, one by one), plans them, advances
     -- them and enqueues their runs.
     WITH due AS (
+        -- The following slot is worked out here, so the CTE holds narrow
+        -- rows; the parsed expression is read again only to catch up.
         SELECT
             n.schedule_id AS id,
             n.next_slot,
             s.org_id,
             s.integration_type,
-            s.cron_spec,
-            s.time_zone,
-            s.catch_up
+            s.catch_up,
+            runlog._next_slot(s.cron_spec, s.time_zone, n.next_slot) AS following
         FROM runlog.schedule_slot AS n
         INNER JOIN runlog.sync_schedule AS s ON n.schedule_id = s.id
         WHERE
@@ -43,28 +46,30 @@ BEGIN
             p.slots,
             p.next_slot
         FROM due AS s
-        CROSS JOIN LATERAL runlog._next_slot(s.cron_spec, s.time_zone, s.next_slot) AS f (following)
         CROSS JOIN LATERAL (
-            -- On time (the common case): this slot, then the following one;
-            -- one cron evaluation per schedule.
+            -- On time (the common case): this slot, then the following one.
             SELECT
                 ARRAY[s.next_slot] AS slots,
-                f.following AS next_slot
+                s.following AS next_slot
             WHERE
-                f.following > _enqueue_due.at
+                s.following > _enqueue_due.at
                 AND (s.catch_up <> 'none' OR _enqueue_due.at - s.next_slot <= _enqueue_due.config.drift_threshold)
             UNION ALL
             -- Slots were missed: the catch-up policy decides.
             SELECT
                 c.slots,
                 c.next_slot
-            FROM runlog._plan_slots(
-                s.cron_spec, s.time_zone, s.catch_up, s.next_slot, _enqueue_due.at,
+            FROM runlog.sync_schedule AS d
+            CROSS JOIN LATERAL runlog._plan_slots(
+                d.cron_spec, d.time_zone, s.catch_up, s.next_slot, _enqueue_due.at,
                 _enqueue_due.config.max_slots_per_tick, _enqueue_due.config.drift_threshold
             ) AS c
             WHERE
-                f.following IS NULL OR f.following <= _enqueue_due.at
-                OR (s.catch_up = 'none' AND _enqueue_due.at - s.next_slot > _enqueue_due.config.drift_threshold)
+                d.id = s.id
+                AND (
+                    s.following IS NULL OR s.following <= _enqueue_due.at
+                    OR (s.catch_up = 'none' AND _enqueue_due.at - s.next_slot > _enqueue_due.config.drift_threshold)
+                )
         ) AS p
     ),
 
@@ -114,15 +119,18 @@ BEGIN
                     AND e.idempotency_key = k.idempotency_key
                     AND e.status IN ('queued', 'running', 'succeeded', 'partial')
             )
+        -- In index order: the three indexes that lead with org_id take the
+        -- runs leaf after leaf instead of at random, a third of the INSERT.
+        ORDER BY k.org_id, k.integration_type, k.slot
         RETURNING r.integration_type
     )
 
     SELECT
-        count(*)::integer,
-        coalesce(array_agg(DISTINCT i.integration_type), '{}'),
-        (SELECT coalesce(array_agg(d.id), '{}') FROM due AS d)
-    INTO enqueued, kinds, taken
-    FROM inserted AS i;
+        (SELECT count(*)::integer FROM inserted),
+        -- hashed: a handful of kinds, not a sort of every run
+        ARRAY(SELECT DISTINCT i.integration_type FROM inserted AS i),
+        ARRAY(SELECT d.id FROM due AS d)
+    INTO enqueued, kinds, taken;
 END
 $function$;
 
