@@ -13,6 +13,9 @@ DECLARE
     enqueued integer;
     waited integer;
     busy_id bigint;
+    -- Tick waits for held schedules (and held slot keys) 5 s in all, not 5 s
+    -- each: a few held keys must not hold every organisation's tick.
+    wait_until timestamptz;
     queued_kinds text [];
 BEGIN
     IF tick.at IS NULL OR NOT pg_catalog.isfinite(tick.at) THEN
@@ -50,12 +53,13 @@ BEGIN
         taken := '{}';  -- undone, locks too: each due schedule is tried below
     END;
     PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
+    wait_until := pg_catalog.clock_timestamp() + interval '5 seconds';
 
     -- The few schedules an operator's open transaction holds (set_schedule,
     -- enable/disable/delete), or whose slot's key it holds: wait for each
     -- rather than skip it, because a skipped slot is lost under catch-up
-    -- latest and none. A schedule still held after lock_timeout is left for
-    -- the next tick, with a warning.
+    -- latest and none. A schedule still held when the 5 s are spent is left
+    -- for the next tick, with a warning; one nobody holds needs no wait.
     FOR busy_id IN
         SELECT n.schedule_id
         FROM runlog.schedule_slot AS n
@@ -69,6 +73,13 @@ BEGIN
         -- A second try when a run with the slot's key committed meanwhile:
         -- the next look sees it and does not enqueue the slot again.
         FOR try IN 1..2 LOOP
+            PERFORM pg_catalog.set_config(
+                'lock_timeout',
+                GREATEST(
+                    10, pg_catalog.ceil(1000 * pg_catalog.date_part('epoch', wait_until - pg_catalog.clock_timestamp()))
+                )::bigint::text || 'ms',
+                true
+            );
             BEGIN
                 PERFORM FROM runlog.schedule_slot AS n
                 INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
@@ -100,6 +111,7 @@ BEGIN
             END;
         END LOOP;
     END LOOP;
+    PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
 
     UPDATE runlog.scheduler_state AS t
     SET last_tick_at = pg_catalog.now(), last_tick_by = pg_catalog.left(tick.ticked_by, 200);
@@ -112,4 +124,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION runlog.tick(timestamptz, text) IS
-'Enqueues every slot that has come (status queued, triggered_by scheduler, idempotency key per slot) following each schedule''s catch-up policy, set-based; one tick at a time, waiting for schedule rows an open transaction holds instead of skipping them, so no slot is lost or enqueued twice; a schedule (or its slot''s idempotency key) another transaction holds past lock_timeout, or holds while waiting for tick (a deadlock), waits for the next tick with a warning, and the other schedules are enqueued. Returns the number of runs enqueued.';
+'Enqueues every slot that has come (status queued, triggered_by scheduler, idempotency key per slot) following each schedule''s catch-up policy, set-based; one tick at a time, waiting for schedule rows an open transaction holds instead of skipping them, so no slot is lost or enqueued twice; a schedule (or its slot''s idempotency key) another transaction still holds when tick has waited 5 s in all, or holds while waiting for tick (a deadlock), waits for the next tick with a warning, and the other schedules are enqueued. Returns the number of runs enqueued.';

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -88,6 +90,35 @@ def test_a_key_held_by_an_open_transaction_delays_only_its_own_slot(
     assert scheduled_slots(conn) == {(VICTIM, SLOT)}
     assert runlog.tick(SLOT + timedelta(minutes=2)) == 1, "the held slot comes on the next tick"
     assert scheduled_slots(conn) == {(VICTIM, SLOT), (HOME, SLOT)}
+
+
+def test_keys_held_for_several_slots_delay_tick_five_seconds_in_all(
+    worker_dsn: str, conn: Conn, runlog: RunLog
+) -> None:
+    """A worker holds four slots' keys in one open transaction: tick waits 5 s in all.
+
+    Waiting 5 s for each held key let a few keys hold every organisation's
+    tick past the next minute's (21 s here).
+    """
+    orgs = [uuid.uuid4() for _ in range(6)]
+    for org in orgs:
+        runlog.set_schedule(org, "xledger", "0 * * * *")
+    conn.execute("UPDATE runlog.schedule_slot SET next_slot = %s", [SLOT])
+    with psycopg.connect(worker_dsn) as holder:
+        for org in orgs[:4]:
+            holder.execute(
+                "SELECT runlog.start_run(%s, 'xledger', 'scheduler', %s,"
+                " runlog.slot_key(%s, 'xledger', %s))",
+                [org, SLOT, org, SLOT],
+            )
+        started = time.monotonic()
+        enqueued = runlog.tick(SLOT + timedelta(minutes=1))
+        elapsed = time.monotonic() - started
+        holder.rollback()
+    assert enqueued == 2, "the two slots nobody holds are enqueued"
+    # 1 s for the set-based step, then at most 5 s for all four held keys
+    assert elapsed < 12, f"tick took {elapsed:.1f} s"
+    assert runlog.tick(SLOT + timedelta(minutes=2)) == 4, "the held slots come on the next tick"
 
 
 def test_a_period_an_operator_ran_ahead_is_not_enqueued_again(conn: Conn, runlog: RunLog) -> None:
