@@ -51,7 +51,7 @@ def migrate_command(dsn: str) -> None:
             f"adopted migrations {_versions(adopted)}, applied without pyrunlog (psql):"
             " recorded their checksums"
         )
-    if changed and not applied:
+    if changed:  # with new migrations too: they commit together
         click.echo(
             "applied and recorded the checksums of "
             + count_of(len(changed), "function, view or grant file")
