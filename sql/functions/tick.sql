@@ -16,6 +16,8 @@ DECLARE
     -- Tick waits for held schedules (and held slot keys) 5 s in all, not 5 s
     -- each: a few held keys must not hold every organisation's tick.
     wait_until timestamptz;
+    -- schedules still held once the 5 s are spent: skipped, one warning
+    left_held integer := 0;
     queued_kinds text [];
 BEGIN
     IF tick.at IS NULL OR NOT pg_catalog.isfinite(tick.at) THEN
@@ -34,10 +36,12 @@ BEGIN
     -- lock too while they change a schedule.
     -- First as a plain INSERT; if a live run already has one of the slots'
     -- keys (an operator ran a period ahead of time), again skipping live keys.
-    -- An open transaction that inserted a run with one of these slots' keys
-    -- (only operators choose keys) makes the INSERT wait for it. After a
-    -- second the set-based step is undone and every schedule is tried on its
-    -- own below, so one held key delays one slot, not every organisation's.
+    -- A run inserted with a chosen key through request_sync or start_run
+    -- holds its organisation's slot rows, so this statement skips them. Only
+    -- a run the owner inserted with plain SQL makes the INSERT wait for its
+    -- key: after a second the set-based step is undone and every schedule is
+    -- tried on its own below, so one held key delays one slot, not every
+    -- organisation's.
     BEGIN
         PERFORM pg_catalog.set_config('lock_timeout', '1s', true);
         BEGIN
@@ -58,8 +62,9 @@ BEGIN
     -- The few schedules an operator's open transaction holds (set_schedule,
     -- enable/disable/delete), or whose slot's key it holds: wait for each
     -- rather than skip it, because a skipped slot is lost under catch-up
-    -- latest and none. A schedule still held when the 5 s are spent is left
-    -- for the next tick, with a warning; one nobody holds needs no wait.
+    -- latest and none. Once 5 s are spent, a schedule still held is skipped
+    -- at once and left for the next tick (one warning counts them); one
+    -- nobody holds needs no wait.
     FOR busy_id IN
         SELECT n.schedule_id
         FROM runlog.schedule_slot AS n
@@ -81,10 +86,21 @@ BEGIN
                 true
             );
             BEGIN
-                PERFORM FROM runlog.schedule_slot AS n
-                INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
-                WHERE n.schedule_id = busy_id AND d.enabled AND n.next_slot <= tick.at
-                FOR NO KEY UPDATE OF n;
+                IF pg_catalog.clock_timestamp() < wait_until THEN
+                    PERFORM FROM runlog.schedule_slot AS n
+                    INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
+                    WHERE n.schedule_id = busy_id AND d.enabled AND n.next_slot <= tick.at
+                    FOR NO KEY UPDATE OF n;
+                ELSE
+                    PERFORM FROM runlog.schedule_slot AS n
+                    INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
+                    WHERE n.schedule_id = busy_id AND d.enabled AND n.next_slot <= tick.at
+                    FOR NO KEY UPDATE OF n SKIP LOCKED;
+                    IF NOT FOUND THEN  -- held (or, rarely, no longer due)
+                        left_held := left_held + 1;
+                        EXIT;
+                    END IF;
+                END IF;
                 IF FOUND THEN
                     SELECT e.enqueued, queued_kinds || e.kinds INTO waited, queued_kinds
                     FROM runlog._enqueue_due(busy_id, tick.at, config, true) AS e;
@@ -112,6 +128,10 @@ BEGIN
         END LOOP;
     END LOOP;
     PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
+    IF left_held > 0 THEN
+        RAISE WARNING 'tick: skipped % more schedules still locked by other transactions (or no longer due) after waiting 5 s; their slots wait for the next tick',
+            left_held;
+    END IF;
 
     UPDATE runlog.scheduler_state AS t
     SET last_tick_at = pg_catalog.now(), last_tick_by = pg_catalog.left(tick.ticked_by, 200);
