@@ -38,6 +38,7 @@ VALUES
     ('runlog._fail_attempt(bigint, text, text, text, interval, bigint, bigint)',                     false, false, false),
     ('runlog._health_from_outcome()',                                                                false, false, false),
     ('runlog._health_interval(integer, runlog.settings)',                                            false, false, false),
+    ('runlog._hold_slot_of_key(uuid, text)',                                                         false, false, false),
     ('runlog._insert_run(uuid, text, text, text, timestamptz, text)',                                false, false, false),
     ('runlog._invalid(text, text)',                                                                  true,  true,  true),
     ('runlog._next_slot(runlog.cron_spec, text, timestamptz)',                                       false, false, false),

@@ -17,17 +17,9 @@ DECLARE
     other_status text;
 BEGIN
     -- A chosen key may be a slot's key before tick enqueues that slot (an
-    -- operator running a period ahead). Holding the organisation's slot rows
-    -- until this transaction ends makes tick skip this organisation's
-    -- schedules in its one set-based statement and wait for them alone
-    -- afterwards, instead of that statement waiting for this key while every
-    -- other organisation's slots wait with it.
+    -- operator running a period ahead): hold that schedule's slot row.
     IF _insert_run.idempotency_key IS NOT NULL THEN
-        PERFORM FROM runlog.schedule_slot AS n
-        INNER JOIN runlog.sync_schedule AS s ON n.schedule_id = s.id
-        WHERE s.org_id = _insert_run.org_id
-        ORDER BY n.schedule_id
-        FOR SHARE OF n;
+        PERFORM runlog._hold_slot_of_key(_insert_run.org_id, _insert_run.idempotency_key);
     END IF;
     FOR attempt IN 1..3 LOOP
         -- ON CONFLICT DO NOTHING covers both partial unique indexes without a

@@ -44,6 +44,8 @@ BEGIN
         END IF;
     END IF;
 
+    -- A period run ahead under a slot's key may still be ahead of tick.
+    PERFORM runlog._hold_slot_of_key(latest.org_id, latest.idempotency_key);
     -- Due now (run_after): it queues behind the runs already waiting, not at its old slot.
     INSERT INTO runlog.sync_run_log AS r (
         org_id, integration_type, status, triggered_by, scheduled_for, idempotency_key,

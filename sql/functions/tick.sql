@@ -36,9 +36,10 @@ BEGIN
     -- lock too while they change a schedule.
     -- First as a plain INSERT; if a live run already has one of the slots'
     -- keys (an operator ran a period ahead of time), again skipping live keys.
-    -- A run inserted with a chosen key through request_sync or start_run
-    -- holds its organisation's slot rows, so this statement skips them. Only
-    -- a run the owner inserted with plain SQL makes the INSERT wait for its
+    -- A run inserted with a slot's key through request_sync, start_run or
+    -- retry_period holds that schedule's slot row, so this statement skips
+    -- it. Only a run inserted otherwise (plain SQL by the owner, or a retry
+    -- fail_run queues in an open transaction) makes the INSERT wait for its
     -- key: after a second the set-based step is undone and every schedule is
     -- tried on its own below, so one held key delays one slot, not every
     -- organisation's.
@@ -96,8 +97,13 @@ BEGIN
                     INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
                     WHERE n.schedule_id = busy_id AND d.enabled AND n.next_slot <= tick.at
                     FOR NO KEY UPDATE OF n SKIP LOCKED;
-                    IF NOT FOUND THEN  -- held (or, rarely, no longer due)
-                        left_held := left_held + 1;
+                    IF NOT FOUND THEN
+                        -- held, unless it stopped being due meanwhile
+                        left_held := left_held + (
+                            SELECT count(*)::integer FROM runlog.schedule_slot AS n
+                            INNER JOIN runlog.sync_schedule AS d ON n.schedule_id = d.id
+                            WHERE n.schedule_id = busy_id AND d.enabled AND n.next_slot <= tick.at
+                        );
                         EXIT;
                     END IF;
                 END IF;
@@ -109,13 +115,15 @@ BEGIN
                 EXIT;
             EXCEPTION
                 WHEN lock_not_available THEN
-                    RAISE WARNING 'tick: schedule % (or a run with its slot''s key) stayed locked by another transaction; its slot waits for the next tick',
+                    RAISE WARNING 'tick: schedule % (or a run with one of its slot keys) stayed locked by another transaction; its slot waits for the next tick',
                         busy_id;
                     EXIT;
                 -- An operator's transaction holds this schedule and waits for
                 -- one tick holds: give up this wait (the operator's edit goes
                 -- through), not the whole tick.
                 WHEN deadlock_detected THEN
+                    -- no more waiting: that transaction may hold more of them
+                    wait_until := pg_catalog.clock_timestamp();
                     RAISE WARNING 'tick: schedule % is held by a transaction that waits for tick; its slot waits for the next tick',
                         busy_id;
                     EXIT;
@@ -129,7 +137,7 @@ BEGIN
     END LOOP;
     PERFORM pg_catalog.set_config('lock_timeout', '5s', true);
     IF left_held > 0 THEN
-        RAISE WARNING 'tick: skipped % more schedules still locked by other transactions (or no longer due) after waiting 5 s; their slots wait for the next tick',
+        RAISE WARNING 'tick: skipped % more schedules still locked by other transactions after waiting 5 s; their slots wait for the next tick',
             left_held;
     END IF;
 

@@ -166,6 +166,51 @@ def test_a_held_key_keeps_tick_set_based_for_the_other_organisations(
     assert runlog.tick(SLOT + timedelta(minutes=2)) == 1, "HOME's slot comes on the next tick"
 
 
+def test_a_key_of_another_shape_holds_no_schedule(
+    worker_dsn: str, conn: Conn, runlog: RunLog
+) -> None:
+    """Only a slot-shaped key holds its schedule's slot row: other keys block no edit."""
+    schedule_both(runlog, conn)
+    with psycopg.connect(worker_dsn) as holder:
+        holder.execute(
+            "SELECT runlog.start_run(%s, 'xledger', 'manual', NULL, 'ops-backfill-42')", [HOME]
+        )
+        # would wait for the holder and fail after set_schedule's 5 s lock_timeout
+        runlog.set_schedule(HOME, "xledger", "30 * * * *")
+        assert runlog.tick(SLOT + timedelta(minutes=1)) == 1, "HOME's schedule changed: VICTIM's"
+        holder.rollback()
+
+
+def test_a_reader_retrying_a_period_run_ahead_holds_its_slot_row(
+    admin_dsn: str, conn: Conn, runlog: RunLog, tenant: Conn
+) -> None:
+    """retry_period of a dead period still ahead of tick holds that schedule's slot row.
+
+    Otherwise the reader's open transaction would make tick's set-based INSERT
+    wait for the key and fall back to one schedule at a time. Reading the
+    lock needs the superuser (no role may lock schedule_slot rows).
+    """
+    schedule_both(runlog, conn)
+    ahead = runlog.request_sync(
+        HOME, "xledger", idempotency_key=f"{HOME}/xledger/2026-11-29T06:00Z"
+    )
+    runlog.cancel_run(ahead.id)
+    tenant.execute("BEGIN")
+    tenant.execute(
+        "SELECT runlog.retry_period(runlog.current_org_id(), %s)",
+        [f"{HOME}/xledger/2026-11-29T06:00Z"],
+    )
+    held = (
+        "SELECT n.schedule_id FROM runlog.schedule_slot AS n"
+        " JOIN runlog.sync_schedule AS s ON s.id = n.schedule_id"
+        " WHERE s.org_id = %s FOR NO KEY UPDATE OF n SKIP LOCKED"
+    )
+    with conn.transaction():
+        assert conn.execute(held, [HOME]).fetchall() == [], "HOME's slot row is held"
+        assert len(conn.execute(held, [VICTIM]).fetchall()) == 1, "VICTIM's is not"
+    tenant.execute("ROLLBACK")
+
+
 def test_a_period_an_operator_ran_ahead_is_not_enqueued_again(conn: Conn, runlog: RunLog) -> None:
     """A live run already has HOME's slot key: tick enqueues the others and moves HOME on.
 
