@@ -16,14 +16,13 @@ BEGIN
     -- The database clock: a worker does not choose the time (admins: tick(at)).
     enqueued := runlog.tick(pg_catalog.now(), 'worker:' || pg_catalog.left(maintain.worker_id, 190));
     prewarmed := runlog.prewarm(pg_catalog.now());
-    -- Ending a stale run may wait for a schedule an operator's open
-    -- transaction holds (a dead period is counted on its schedule). Past
-    -- lock_timeout the reaper gives up until next minute; tick's and
-    -- pre-warm's work for every organisation stands.
+    -- reap_stale leaves a run whose schedule another transaction holds for
+    -- next time; should it still fail on a lock, tick's and pre-warm's work
+    -- for every organisation stands.
     BEGIN
         reaped := runlog.reap_stale();
     EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
-        RAISE WARNING 'maintain: reap_stale waited for a lock another transaction holds (%); stale runs are reaped next minute',
+        RAISE WARNING 'maintain: reap_stale gave up on a lock another transaction holds (%); it tries again next minute',
             SQLERRM;
         reaped := 0;
     END;

@@ -29,21 +29,29 @@ BEGIN
         FOR UPDATE SKIP LOCKED
     LOOP
         -- The same retry policy as any failure (failure type heartbeat_timeout).
-        FOR ended IN
-            SELECT * FROM runlog._fail_attempt(
-                stale.id, 'timed_out', 'heartbeat_timeout',
-                pg_catalog.format(
-                    'timed out: no heartbeat since %s (timeout %s); worker %s presumed dead',
-                    coalesce(stale.heartbeat_at, stale.started_at), limit_age,
-                    coalesce(stale.worker_id, '(none)')
-                ),
-                NULL, NULL, NULL
-            )
-        LOOP
-            IF ended.status = 'timed_out' THEN
-                reaped := reaped + 1;
-            END IF;
-        END LOOP;
+        -- Ending a run may wait for its schedule (a dead period is counted
+        -- there), which an open transaction can hold: past lock_timeout that
+        -- run waits for the next reap, the others are reaped now.
+        BEGIN
+            FOR ended IN
+                SELECT * FROM runlog._fail_attempt(
+                    stale.id, 'timed_out', 'heartbeat_timeout',
+                    pg_catalog.format(
+                        'timed out: no heartbeat since %s (timeout %s); worker %s presumed dead',
+                        coalesce(stale.heartbeat_at, stale.started_at), limit_age,
+                        coalesce(stale.worker_id, '(none)')
+                    ),
+                    NULL, NULL, NULL
+                )
+            LOOP
+                IF ended.status = 'timed_out' THEN
+                    reaped := reaped + 1;
+                END IF;
+            END LOOP;
+        EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+            RAISE WARNING 'reap_stale: run % waits for its schedule, which another transaction holds; it is reaped next time',
+                stale.id;
+        END;
     END LOOP;
 
     IF reaped > 0 THEN

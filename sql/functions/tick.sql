@@ -122,8 +122,6 @@ BEGIN
                 -- one tick holds: give up this wait (the operator's edit goes
                 -- through), not the whole tick.
                 WHEN deadlock_detected THEN
-                    -- no more waiting: that transaction may hold more of them
-                    wait_until := pg_catalog.clock_timestamp();
                     RAISE WARNING 'tick: schedule % is held by a transaction that waits for tick; its slot waits for the next tick',
                         busy_id;
                     EXIT;

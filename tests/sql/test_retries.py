@@ -236,7 +236,8 @@ def test_maintain_keeps_its_tick_when_the_reaper_waits_for_a_held_schedule(
 
     Reaping that run counts the dead period on the schedule and waits for the
     edit; past lock_timeout maintain used to fail, undoing every
-    organisation's tick. Now the reaper gives up until next minute.
+    organisation's tick, and no stale run was reaped. Now that run waits for
+    the next reap and the others are reaped.
     """
     schedule_every_minute(admin)
     admin.execute("UPDATE runlog.retry_policy SET max_attempts = 1")
@@ -245,18 +246,24 @@ def test_maintain_keeps_its_tick_when_the_reaper_waits_for_a_held_schedule(
     conn.execute("UPDATE runlog.sync_run_log SET heartbeat_at = now() - interval '1 hour'")
     other = uuid.uuid4()
     admin.execute("SELECT runlog.set_schedule(%s, 'dynamics', '* * * * *')", [other])
+    conn.execute(
+        "INSERT INTO runlog.sync_run_log (org_id, integration_type, status, triggered_by,"
+        " started_at, heartbeat_at) VALUES (%s, 'dynamics', 'running', 'manual',"
+        " now() - interval '2 hours', now() - interval '1 hour')",
+        [other],
+    )
     conn.execute("UPDATE runlog.schedule_slot SET next_slot = date_trunc('minute', now())")
     with psycopg.connect(admin_dsn) as holder:
         holder.execute("SELECT runlog.set_schedule(%s, 'xledger', '*/5 * * * *')", [ORG])
         (result,) = rows(worker, "SELECT * FROM runlog.maintain('w1')")
         holder.rollback()
     assert result["enqueued"] == 1, "the other organisation's slot stands"
-    assert result["reaped"] == 0
+    assert result["reaped"] == 1, "the other organisation's stale run is reaped"
     assert rows(worker, "SELECT status FROM runlog.sync_run_log WHERE id = %s", run["id"]) == [
         {"status": "running"}
     ], "reaped next minute"
     assert rows(worker, "SELECT count(*) AS n FROM runlog.sync_run_log"
-                " WHERE org_id = %s", other) == [{"n": 1}]  # fmt: skip
+                " WHERE org_id = %s AND status = 'queued'", other) == [{"n": 1}]  # fmt: skip
 
 
 def test_a_retry_is_not_made_when_it_could_not_start_before_the_next_slot(
