@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import psycopg
@@ -54,8 +55,16 @@ def enqueued_slots(admin: Conn) -> Counter[tuple[uuid.UUID, datetime]]:
     return Counter((org, slot) for org, slot in rows)
 
 
-def tick_while_held(admin_dsn: str, competitor_sql: str, params: dict[str, object]) -> int:
-    """Hold the competitor open, tick beside it, commit it; what that tick enqueued."""
+def tick_while_held(
+    admin_dsn: str,
+    competitor_sql: str,
+    params: dict[str, object],
+    then: Callable[[Conn], object] | None = None,
+) -> int:
+    """Hold the competitor open, tick beside it, commit it; what that tick enqueued.
+
+    `then` runs in the competitor's transaction while tick waits, before the commit.
+    """
     result: list[int] = []
     errors: list[BaseException] = []
     with (
@@ -75,6 +84,8 @@ def tick_while_held(admin_dsn: str, competitor_sql: str, params: dict[str, objec
         thread = threading.Thread(target=run_tick)
         thread.start()
         thread.join(HELD_SECONDS)
+        if then is not None:
+            then(holder)
         holder.commit()
         thread.join(30)
     assert not errors, errors
@@ -123,29 +134,15 @@ def test_an_operator_edit_that_deadlocks_with_tick_costs_one_slot_not_the_tick(
             admin.execute("SELECT runlog.set_schedule(%s, %s, '* * * * *')", [org, KIND])
         slot = first_slot(admin)
         at = slot + timedelta(seconds=2)
-        result: list[int] = []
-        errors: list[BaseException] = []
-        with (
-            psycopg.connect(admin_dsn) as holder,
-            psycopg.connect(admin_dsn, autocommit=True) as ticker,
-        ):
-            holder.execute("SELECT runlog.disable_schedule(%s, %s)", [ORGS[0], KIND])
-
-            def run_tick() -> None:
-                try:
-                    row = ticker.execute("SELECT runlog.tick(%s, 'test')", [at]).fetchone()
-                    assert row is not None
-                    result.append(int(row[0]))
-                except BaseException as exc:  # reported in the test's thread
-                    errors.append(exc)
-
-            thread = threading.Thread(target=run_tick)
-            thread.start()
-            thread.join(HELD_SECONDS)  # tick now waits for ORGS[0]'s slot
-            holder.execute("SELECT runlog.disable_schedule(%s, %s)", [ORGS[1], KIND])
-            holder.commit()
-            thread.join(30)
-        assert not errors, errors
-        assert result == [len(ORGS) - 1]
+        # tick now waits for ORGS[0]'s slot; the operator then asks for ORGS[1]'s
+        enqueued = tick_while_held(
+            admin_dsn,
+            "SELECT runlog.disable_schedule(%(org)s, %(kind)s)",
+            {"at": at, "org": ORGS[0], "kind": KIND},
+            then=lambda holder: holder.execute(
+                "SELECT runlog.disable_schedule(%s, %s)", [ORGS[1], KIND]
+            ),
+        )
+        assert enqueued == len(ORGS) - 1
         slots = enqueued_slots(admin)
     assert slots == Counter({(org, slot): 1 for org in ORGS[1:]})
